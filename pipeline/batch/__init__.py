@@ -1,0 +1,1 @@
+"""Runners (in-process, local processes, Dask) and sinks (JSONL, DuckDB, Parquet)."""

@@ -1,0 +1,57 @@
+"""Every error jixiao raises, with its text in one place.
+
+Each error names the file, the stage and the reason, and says what to do where there is
+something to do. Messages are format strings filled by keyword.
+"""
+
+from __future__ import annotations
+
+
+class JixiaoError(Exception):
+    """Base class: `stage` says where in the pipeline it happened."""
+
+    stage = "pipeline"
+
+    def __init__(self, message: str, *, path: str | None = None, stage: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+        if stage:
+            self.stage = stage
+
+    @property
+    def reason(self) -> str:
+        return str(self)
+
+
+class IngestError(JixiaoError):
+    stage = "ingest"
+
+
+class ConfigError(JixiaoError):
+    stage = "config"
+
+
+class ModelError(JixiaoError):
+    stage = "model"
+
+
+class StageError(JixiaoError):
+    stage = "pipeline"
+
+
+class Messages:
+    """Message texts, filled with `.format(**fields)`."""
+
+    EMPTY_FILE = "the file is empty"
+    TOO_LARGE = "the file is {size:,} bytes, over the limit of {limit:,} bytes (raise --max-bytes to read it)"
+    UNSUPPORTED = "unsupported format ({what}); jixiao reads txt, md, docx, pdf, html, xlsx, png, jpg and tif"
+    NOT_TEXT = "the file is named .{ext} but its bytes are not text in any encoding jixiao knows ({detail})"
+    CORRUPT = "the {fmt} file is damaged or truncated and cannot be opened: {detail}"
+    ENCRYPTED = "the PDF is password-protected; decrypt it first (e.g. qpdf --decrypt) and run again"
+    NOT_FOUND = "no such file or folder"
+    STAGE_MISSING = "stage '{stage}' needs {needs}, which no earlier stage assigns; add a stage that assigns it before '{stage}'"
+    UNKNOWN_STAGE = "unknown stage '{name}' in {config}; known stages: {known}"
+    BAD_CONFIG_KEY = "stage '{stage}' got unknown setting(s) {keys} from {config}; it accepts {accepted}"
+    MODEL_MISSING = "no trained model at {path}; run `jixiao train {what}` to build it"
+    MODEL_VERSION = "model at {path} was trained with {lib} {trained}, but {lib} {installed} is installed; retrain with `jixiao train {what}` or install {lib}=={trained}"
+    MODEL_TAMPERED = "model at {path} does not match its meta.json ({detail}); it was changed after training: retrain it"

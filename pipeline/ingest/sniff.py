@@ -1,0 +1,52 @@
+"""Tell a file's format from its bytes, never from its name."""
+
+from __future__ import annotations
+
+import zipfile
+from io import BytesIO
+
+from pipeline.schema import SourceFormat
+
+_IMAGE_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpg"),
+    (b"II*\x00", "tif"),
+    (b"MM\x00*", "tif"),
+)
+
+
+def sniff(data: bytes) -> tuple[SourceFormat | None, str]:
+    """(format, detail): the format jixiao would read the bytes as, or None and what they look like."""
+    head = data[:2048]
+    if head.startswith(b"%PDF-"):
+        return "pdf", "pdf"
+    for magic, kind in _IMAGE_MAGIC:
+        if head.startswith(magic):
+            return "image", kind
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return _sniff_zip(data)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return None, "legacy Office file (.doc/.xls); save it as .docx/.xlsx"
+    if head.startswith((b"GIF8", b"BM", b"RIFF")):
+        return None, "image type not supported (gif/bmp/webp)"
+    lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if lowered.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<div", b"<table", b"<!--")):
+        return "html", "html"
+    return "txt", "text"
+
+
+def _sniff_zip(data: bytes) -> tuple[SourceFormat | None, str]:
+    try:
+        names = set(zipfile.ZipFile(BytesIO(data)).namelist())
+    except zipfile.BadZipFile:
+        # a truncated Office file still starts like a zip: say which one it was meant to be
+        if b"word/" in data[:4096]:
+            return "docx", "docx"
+        if b"xl/" in data[:4096]:
+            return "xlsx", "xlsx"
+        return None, "damaged zip archive"
+    if "word/document.xml" in names:
+        return "docx", "docx"
+    if "xl/workbook.xml" in names:
+        return "xlsx", "xlsx"
+    return None, "zip archive that is neither .docx nor .xlsx"
