@@ -142,7 +142,19 @@ class Section(_Model):
 
 
 class Mention(_Model):
-    """An entity found by an extractor, before reconciliation."""
+    """An entity found by an extractor, before reconciliation.
+
+    `attrs` by label (the normalizer relies on these keys):
+    - MONEY: `value_yuan` (float), `stage`, `flow`, `item`, `item_text`, each classified attribute
+      with its probability under `<attr>_score`;
+    - TARGET, ACTUAL: `value`, a `Value` as a dict (text, op, value, upper, unit, qualitative);
+    - WEIGHT, SCORE: `number` (float);
+    - INDICATOR: `level1`, `level2` (as written, where a table gives them);
+    - RATE: `value` (the percentage as a number), `of` (what it is a rate of, e.g. 预算执行率);
+    - YEAR: `year` (int); GRADE: `grade` (as written).
+    Quantities (`Document.quantities`) carry `kind` (money, percent, count, number, qualitative)
+    and `value` (a `Value` dict).
+    """
 
     label: str = Field(description="one of ENTITY_LABELS")
     start: int = Field(ge=0)
@@ -242,6 +254,9 @@ class Document(_Model):
     blocks: list[Block] = Field(default_factory=list)
     sentences: list[Span] = Field(default_factory=list)
     sections: list[Section] = Field(default_factory=list)
+    quantities: list[Mention] = Field(
+        default_factory=list, description="every number, amount and qualitative value the grammar found"
+    )
     mentions: list[Mention] = Field(default_factory=list)
     relations: list[Relation] = Field(default_factory=list)
     amounts: list[Amount] = Field(default_factory=list)
