@@ -24,6 +24,8 @@ train_app = typer.Typer(help="Train models from data/annotations/ and configs/."
 evaluate_app = typer.Typer(help="Measure models on held-out real documents.", no_args_is_help=True)
 app.add_typer(train_app, name="train")
 app.add_typer(evaluate_app, name="evaluate")
+annotations_app = typer.Typer(help="Check and convert the gold annotations of data/annotations/.", no_args_is_help=True)
+app.add_typer(annotations_app, name="annotations")
 
 console = Console(stderr=True)
 _state = {"debug": False}
@@ -118,6 +120,21 @@ def schema(
         output.write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
+
+
+@annotations_app.command("validate")
+def annotations_validate(
+    root: Annotated[Optional[Path], typer.Option("--root", help="Annotation folder (default data/annotations).")] = None,
+) -> None:
+    """Check every annotation file against the documents it points to (offsets, text, labels, relations)."""
+    from pipeline.annotate.format import ANNOTATIONS_DIR
+    from pipeline.annotate.validate import validate_all
+
+    checked, problems = validate_all(root or ANNOTATIONS_DIR)
+    for problem in problems:
+        sys.stdout.write(f"{problem}\n")
+    console.print(f"{checked} annotation files checked, {len(problems)} problems")
+    raise typer.Exit(1 if problems else 0)
 
 
 def main() -> None:
