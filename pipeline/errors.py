@@ -39,6 +39,10 @@ class StageError(JixiaoError):
     stage = "pipeline"
 
 
+class SinkError(JixiaoError):
+    stage = "sink"
+
+
 class Messages:
     """Message texts, filled with `.format(**fields)`."""
 
@@ -48,10 +52,23 @@ class Messages:
     NOT_TEXT = "the file is named .{ext} but its bytes are not text in any encoding jixiao knows ({detail})"
     CORRUPT = "the {fmt} file is damaged or truncated and cannot be opened: {detail}"
     ENCRYPTED = "the PDF is password-protected; decrypt it first (e.g. qpdf --decrypt) and run again"
+    UNPACKS_TOO_LARGE = "the {fmt} file would unpack to {size:,} bytes, over the limit of {limit:,} bytes (a zip bomb, or re-save it smaller)"
+    NO_TEXT_PAGE = "page {page} has no text layer and OCR is not available; its text is missing"
     NOT_FOUND = "no such file or folder"
     STAGE_MISSING = "stage '{stage}' needs {needs}, which no earlier stage assigns; add a stage that assigns it before '{stage}'"
     UNKNOWN_STAGE = "unknown stage '{name}' in {config}; known stages: {known}"
     BAD_CONFIG_KEY = "stage '{stage}' got unknown setting(s) {keys} from {config}; it accepts {accepted}"
     MODEL_MISSING = "no trained model at {path}; run `jixiao train {what}` to build it"
     MODEL_VERSION = "model at {path} was trained with {lib} {trained}, but {lib} {installed} is installed; retrain with `jixiao train {what}` or install {lib}=={trained}"
+    DB_OPEN = "cannot open the DuckDB database {path}: {detail} (is another jixiao run writing to it?)"
+    DB_WRITE = "writing to the DuckDB database {path} failed, nothing of this batch was kept: {detail}"
+    DB_MISSING = "no DuckDB database at {path}; run `jixiao batch … --db {path}` or `jixiao extract … --db {path}` first"
+    QUERY_FAILED = "the query failed: {detail}"
+    PATH_ESCAPES = "refusing to write {name!r}: it would land outside {folder}"
+    TIMEOUT = "processing took longer than the limit of {seconds:g} s; the worker was stopped (raise --timeout to allow more)"
+    MEMORY_LIMIT = "processing needed more than the limit of {mb:,} MB of memory (raise --max-memory to allow more)"
+    WORKER_DIED = "the worker process died while processing this file (exit code {code}); the file may be malformed"
+    WORKER_START = "a batch worker could not start: {detail}"
+    DASK_MISSING = "the dask engine needs dask.distributed, which is not installed: pip install 'jixiao[dask]'"
+    DASK_CONNECT = "cannot connect to the Dask scheduler at {address}: {detail}"
     MODEL_TAMPERED = "model at {path} does not match its meta.json ({detail}); it was changed after training: retrain it"
