@@ -4,3 +4,4 @@ Importing this package registers its stages (`numbers`, `tables`, …) with `pip
 """
 
 from pipeline.extract import numbers  # noqa: F401  (registers the `numbers` stage)
+from pipeline.extract import tables  # noqa: F401  (registers the `tables` stage)

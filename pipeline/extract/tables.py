@@ -1,0 +1,375 @@
+"""Table interpretation: read indicator and money tables by their headers.
+
+A table block (`Block(kind="table")`, read from DOCX/HTML/XLSX or recovered from flattened
+text) is scanned row by row. A row whose cells map to at least two canonical columns of
+`configs/table_headers.toml` is a header (a second header row just below refines the first);
+the rows under it are read against it until the next header:
+
+- an *indicator* row (the header has a name column and a target or actual column) becomes an
+  INDICATOR mention (attrs level1, level2, carried down over blank or merged cells) with TARGET /
+  ACTUAL (attrs.value, read by the numbers grammar with the row's 度量单位) and WEIGHT / SCORE
+  (attrs.number) mentions, linked by relations `target`, `actual`, `weight`, `score`;
+- a *money* row (年度资金总额, 基本支出, 项目支出 … under 年初预算数 / 全年预算数 / 全年执行数)
+  becomes MONEY mentions with value_yuan, stage, flow, item, item_text; the unit comes from a
+  header note `（万元）` or a `单位：万元` line in or just before the table.
+
+Rows of flattened tables often lack their leading merged cells; such short rows are aligned
+to the header at the offset where their cells fit the columns best.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from pipeline.core import CONFIG_DIR, Stage, register, resolve_path
+from pipeline.extract.numbers import parse_number, parse_value
+from pipeline.schema import Block, Cell, Document, Mention, Relation
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["HeaderMap", "TableReading", "TablesStage", "map_header", "normalize_header", "read_table"]
+
+HEADERS_CONFIG = CONFIG_DIR / "table_headers.toml"
+MONEY_COLUMNS = {"budget_initial": "budget_initial", "budget_adjusted": "budget_adjusted", "actual_money": "actual"}
+INDICATOR_VALUE_COLUMNS = ("target", "actual", "weight", "score")
+NATURE_OPS = {
+    "≥": ">=", ">=": ">=", "≤": "<=", "<=": "<=", ">": ">", "<": "<", "=": "=", "＝": "=", "＞": ">", "＜": "<",
+    "正向": ">=", "正向指标": ">=", "反向": "<=", "反向指标": "<=", "大于等于": ">=", "小于等于": "<=",
+    "大于": ">", "小于": "<", "等于": "=",
+}  # fmt: skip
+LEVEL1_WORDS = ("产出", "效益", "满意度", "成本", "投入", "过程", "决策", "管理", "效果")
+
+_FW = str.maketrans("（）：，ＡＢＣ％", "():,ABC%")
+_BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^】]*】")
+_STRIP = re.compile(r"[\s:：、*]")
+_BARE_NUMBER = re.compile(r"^\s*[0-9]+(?:\.[0-9]+)?\s*分?\s*$")
+_EMPTY = {"", "/", "—", "-", "——", "……", "…", "无", "/ "}
+
+
+@dataclass(frozen=True)
+class _Config:
+    synonyms: dict[str, str]  # normalised header text → column
+    items: list[tuple[str, str]]  # (normalised label prefix, item), longest first
+    default_money_unit: str
+    note: re.Pattern[str]
+
+
+@cache
+def _config(path: Path = HEADERS_CONFIG) -> _Config:
+    with Path(path).open("rb") as fh:
+        raw = tomllib.load(fh)
+    synonyms = {normalize_header(s): col for col, words in raw["columns"].items() for s in words}
+    items = sorted(
+        ((normalize_header(s), item) for item, words in raw["money_items"].items() for s in words),
+        key=lambda p: -len(p[0]),
+    )
+    units = raw.get("units", {})
+    return _Config(synonyms, items, units.get("default_money_unit", "万元"), re.compile(units["note_pattern"]))
+
+
+def normalize_header(text: str) -> str:
+    """`年度指标值（A）` → `年度指标值`; `分值(10分)` → `分值`; `年度\\n指标值` → `年度指标值`."""
+    s = text.translate(_FW)
+    s = _BRACKETS.sub("", s)
+    s = _STRIP.sub("", s)
+    return s.replace("“", "").replace("”", "").replace('"', "")
+
+
+@dataclass
+class HeaderMap:
+    """Canonical column → table column index, plus the money unit the header states."""
+
+    row: int
+    columns: dict[str, int] = field(default_factory=dict)
+    money_unit: str | None = None
+    width: int = 0
+
+    @property
+    def is_indicator(self) -> bool:
+        c = self.columns
+        return "name" in c and ("target" in c or "actual" in c)
+
+    @property
+    def is_money(self) -> bool:
+        return any(k in self.columns for k in MONEY_COLUMNS)
+
+
+def map_header(cells: list[Cell], row: int, *, config: _Config | None = None) -> HeaderMap | None:
+    """A header row's column map, or None when fewer than two cells are known headers."""
+    cfg = config or _config()
+    hm = HeaderMap(row=row, width=len(cells))
+    for cell in cells:
+        col = cfg.synonyms.get(normalize_header(cell.text))
+        # the rightmost name column is the most specific (绩效指标 | 一级 | 二级 | 三级指标)
+        if col and (col not in hm.columns or col == "name"):
+            hm.columns[col] = cell.col
+        m = cfg.note.search(cell.text)
+        if m and hm.money_unit is None and (col or "元" in cell.text):
+            hm.money_unit = m.group(1) or m.group(2)
+    keys = set(hm.columns)
+    if len(keys) < 2 or not (keys & {"name", "target", "actual", *MONEY_COLUMNS}):
+        return None
+    return hm
+
+
+def _merge_headers(top: HeaderMap, below: HeaderMap) -> HeaderMap:
+    """Two header rows: the lower row's cells name the columns, the upper fills the rest."""
+    merged = HeaderMap(row=below.row, columns=dict(top.columns), money_unit=below.money_unit or top.money_unit)
+    taken = set(below.columns.values())
+    merged.columns = {k: v for k, v in merged.columns.items() if v not in taken}
+    merged.columns.update(below.columns)
+    merged.width = max(top.width, below.width)
+    return merged
+
+
+@dataclass
+class TableReading:
+    """What one table yielded, with indices into the mention list it was appended to."""
+
+    mentions: list[Mention] = field(default_factory=list)
+    relations: list[tuple[int, int, str]] = field(default_factory=list)  # local indices
+    indicator_rows: int = 0
+    indicator_rows_with_target_and_actual: int = 0
+    money_rows: int = 0
+
+
+def _is_empty(text: str) -> bool:
+    return text.strip() in _EMPTY
+
+
+def _cell_fit(column: str, text: str) -> float:
+    """How well a cell's text suits a column (alignment of short rows)."""
+    s = text.strip()
+    if _is_empty(s):
+        return 0.0
+    numeric = bool(_BARE_NUMBER.match(s))
+    if column == "level1":
+        return 2.0 if any(w in s for w in LEVEL1_WORDS) and s.endswith(("指标", "指标）", ")")) else -1.0 if numeric else 0.0
+    if column == "level2":
+        return 1.5 if s.endswith("指标") else -1.0 if numeric else 0.0
+    if column == "name":
+        return -1.5 if numeric else 1.0
+    if column in ("target", "actual"):
+        return 1.0 if parse_value(s) is not None else 0.0
+    if column in ("weight", "score"):
+        return 1.0 if numeric else -1.0
+    if column == "unit":
+        return 0.5 if len(s) <= 6 and not any(ch.isdigit() for ch in s) else -0.5
+    if column == "nature":
+        return 0.5 if s in NATURE_OPS or len(s) <= 4 else -0.5
+    return 0.0
+
+
+def _align(row: list[Cell], header: HeaderMap) -> dict[str, Cell]:
+    """Map a row's cells to the header's columns, shifting short rows to their best fit."""
+    by_col = {v: k for k, v in header.columns.items()}
+    width = max(header.width, max(header.columns.values()) + 1)
+    if len(row) >= width:
+        shifts = [0]
+    else:
+        shifts = list(range(0, width - len(row) + 1))
+    best_shift, best_fit = 0, float("-inf")
+    for shift in shifts:
+        fit = sum(_cell_fit(by_col[c.col + shift], c.text) for c in row if c.col + shift in by_col)
+        if fit > best_fit + 1e-9:  # ties keep the smaller shift
+            best_shift, best_fit = shift, fit
+    return {by_col[c.col + best_shift]: c for c in row if c.col + best_shift in by_col}
+
+
+def _money_item(text: str, cfg: _Config) -> str | None:
+    s = normalize_header(text)
+    if s.startswith("其中"):
+        s = s[2:]
+    for prefix, item in cfg.items:
+        if s == prefix or (len(prefix) >= 3 and s.startswith(prefix)):
+            return item
+    return None
+
+
+def _mention(label: str, cell: Cell, attrs: dict, *, score: float = 0.95) -> Mention:
+    return Mention(label=label, start=cell.start, end=cell.end, text=cell.text, score=score, source="table", attrs=attrs)
+
+
+def _read_money_row(row: list[Cell], header: HeaderMap, unit: str, unit_known: bool, out: TableReading) -> bool:
+    cfg = _config()
+    label_idx = next((i for i, c in enumerate(row) if not _is_empty(c.text) and _money_item(c.text, cfg)), None)
+    if label_idx is None:
+        return False
+    label = row[label_idx]
+    item = _money_item(label.text, cfg)
+    # values follow the label in the header's column order (rows of flattened tables lose
+    # their leading merged cells, so positions are counted from the label)
+    item_col = header.columns.get("item", min(header.columns.values()) if header.columns else 0)
+    order = sorted((col, key) for key, col in header.columns.items() if col > item_col)
+    found = False
+    for cell, (_, key) in zip(row[label_idx + 1 :], order, strict=False):
+        stage = MONEY_COLUMNS.get(key)
+        if stage is None or _is_empty(cell.text):
+            continue
+        v = parse_value(cell.text, unit=unit)
+        if v is None or v.value is None or (v.unit not in ("元", None)):
+            continue
+        if v.unit is None:  # a bare number in a table without a unit note
+            continue
+        explicit = any(u in cell.text for u in ("元",))
+        out.mentions.append(
+            _mention(
+                "MONEY",
+                cell,
+                {
+                    "value_yuan": v.value,
+                    "value": v.model_dump(),
+                    "stage": stage,
+                    "flow": "expenditure",
+                    "item": item,
+                    "item_text": label.text.strip().rstrip(":：").removeprefix("其中").lstrip(":：").strip(),
+                    "unit_source": "cell" if explicit else ("note" if unit_known else "default"),
+                    "stage_score": 0.95,
+                    "flow_score": 0.8,
+                    "item_score": 0.9,
+                },
+                score=0.95 if explicit or unit_known else 0.7,
+            )
+        )
+        found = True
+    if found:
+        out.money_rows += 1
+    return found
+
+
+def _number(text: str) -> float | None:
+    s = text.strip().removesuffix("分").strip()
+    if not _BARE_NUMBER.match(s):
+        return None
+    d = parse_number(s)
+    return None if d is None else float(d)
+
+
+def _read_indicator_row(
+    row: list[Cell], header: HeaderMap, carry: dict[str, str | None], out: TableReading
+) -> bool:
+    cells = _align(row, header)
+    for level in ("level1", "level2"):  # blank or merged 一级/二级 cells carry down
+        cell = cells.get(level)
+        if cell is not None and not _is_empty(cell.text) and not _BARE_NUMBER.match(cell.text):
+            if level == "level1" and carry["level1"] != cell.text.strip():
+                carry["level2"] = None  # a new 一级指标 starts its own 二级指标
+            carry[level] = cell.text.strip()
+    name = cells.get("name")
+    if name is None or _is_empty(name.text) or _BARE_NUMBER.match(name.text):
+        return False
+    if _config().synonyms.get(normalize_header(name.text)):  # a repeated header row
+        return False
+    present = {k: cells[k] for k in INDICATOR_VALUE_COLUMNS if k in cells and not _is_empty(cells[k].text)}
+    if not present:
+        return False
+    unit_cell = cells.get("unit")
+    unit = unit_cell.text.strip() if unit_cell is not None and not _is_empty(unit_cell.text) else None
+    nature_cell = cells.get("nature")
+    nature_op = NATURE_OPS.get(nature_cell.text.strip()) if nature_cell is not None else None
+
+    head = len(out.mentions)
+    attrs = {"level1": carry.get("level1"), "level2": carry.get("level2")}
+    if unit:
+        attrs["unit_text"] = unit
+    if nature_cell is not None and not _is_empty(nature_cell.text):
+        attrs["nature"] = nature_cell.text.strip()
+    out.mentions.append(_mention("INDICATOR", name, attrs))
+    got = set()
+    for key in ("target", "actual"):
+        cell = present.get(key)
+        if cell is None:
+            continue
+        v = parse_value(cell.text, unit=unit, free_qualitative=True)
+        if v is None:
+            continue
+        if key == "target" and v.op is None and nature_op and v.value is not None:
+            v = v.model_copy(update={"op": nature_op})
+        out.mentions.append(_mention(key.upper(), cell, {"value": v.model_dump()}))
+        out.relations.append((head, len(out.mentions) - 1, key))
+        got.add(key)
+    for key in ("weight", "score"):
+        cell = present.get(key)
+        number = _number(cell.text) if cell is not None else None
+        if number is None:
+            continue
+        out.mentions.append(_mention(key.upper(), cell, {"number": number}))
+        out.relations.append((head, len(out.mentions) - 1, key))
+    out.indicator_rows += 1
+    out.indicator_rows_with_target_and_actual += got == {"target", "actual"}
+    return True
+
+
+def _note_unit(text: str, cfg: _Config) -> str | None:
+    m = None
+    for m in cfg.note.finditer(text):
+        pass
+    return (m.group(1) or m.group(2)) if m else None
+
+
+def read_table(block: Block, *, context: str = "", config: _Config | None = None) -> TableReading:
+    """Interpret one table block; `context` is the text just before it (for 单位：万元 notes)."""
+    cfg = config or _config()
+    out = TableReading()
+    table_unit = _note_unit(context, cfg)
+    header: HeaderMap | None = None
+    carry: dict[str, str | None] = {"level1": None, "level2": None}
+    prev_was_header = False
+    for r, row in enumerate(block.rows):
+        texts = [c.text for c in row]
+        hm = map_header(row, r, config=cfg)
+        if hm is not None:
+            if prev_was_header and header is not None:
+                header = _merge_headers(header, hm)
+            else:
+                header = hm
+                carry = {"level1": None, "level2": None}
+            prev_was_header = True
+            continue
+        prev_was_header = False
+        note = _note_unit(" ".join(texts), cfg) if any("单位" in t for t in texts) else None
+        if note and not any(_money_item(t, cfg) for t in texts):
+            table_unit = note
+            continue
+        if header is None:
+            continue
+        if header.is_money:
+            unit = header.money_unit or table_unit
+            if _read_money_row(row, header, unit or cfg.default_money_unit, unit is not None, out):
+                continue
+        if header.is_indicator:
+            _read_indicator_row(row, header, carry, out)
+    return out
+
+
+@register
+class TablesStage(Stage):
+    """Read indicator and money tables by header into mentions and relations (source="table")."""
+
+    name = "tables"
+    requires = ("text", "blocks", "quantities")
+    assigns = ("mentions", "relations")
+
+    def __init__(self, *, headers: str = "configs/table_headers.toml", context_chars: int = 120) -> None:
+        self.headers = headers
+        self.context_chars = context_chars
+
+    def __call__(self, doc: Document) -> Document:
+        cfg = _config(resolve_path(self.headers))
+        for block in doc.blocks:
+            if block.kind != "table" or not block.rows:
+                continue
+            context = doc.text[max(0, block.start - self.context_chars) : block.start]
+            reading = read_table(block, context=context, config=cfg)
+            base = len(doc.mentions)
+            doc.mentions.extend(reading.mentions)
+            doc.relations.extend(
+                Relation(head=base + h, tail=base + t, label=label, score=0.95, source="table")
+                for h, t, label in reading.relations
+            )
+        return doc

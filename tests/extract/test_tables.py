@@ -1,0 +1,209 @@
+"""Table interpretation on tables of our own (built like a DOCX reader builds them) and on the real ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.core import build_stage
+from pipeline.extract.numbers import NumbersStage
+from pipeline.extract.tables import map_header, normalize_header, read_table
+from pipeline.ingest.builder import DocumentBuilder
+from pipeline.schema import Document
+
+SCORE_TABLE = [
+    ["项目名称", "乡村文化惠民演出", "", "", "", "", "", ""],
+    ["项目资金（万元）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+    ["", "年度资金总额", "32.5", "35", "33.6", "10", "96%", "9.6"],
+    ["", "其中：基本支出", "2.5", "2.5", "2.4", "", "", ""],
+    ["", "项目支出", "30", "32.5", "31.2", "", "", ""],
+    ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析"],
+    ["产出指标", "数量指标", "送戏下乡场次", "≥40场", "42场", "20", "20", ""],
+    ["产出指标", "", "观众人次", "8000", "8500", "10", "10", ""],
+    ["", "质量指标", "演出合格率", "100%", "100%", "10", "10", ""],
+    ["效益指标", "社会效益指标", "群众文化生活", "明显改善", "明显改善", "20", "18", "偏远村覆盖不足"],
+    ["满意度指标", "服务对象满意度指标", "群众满意度", "≥90%", "93%", "10", "10", ""],
+]
+
+
+def build(rows, *, before: str | None = None, merged=None) -> Document:
+    b = DocumentBuilder()
+    b.add_text("heading", "项目支出绩效自评表（示例）")
+    if before:
+        b.add_text("paragraph", before)
+    b.add_table(rows, merged=merged)
+    b.add_text("paragraph", "以上为示例数据。")
+    return b.build(path=Path("example.docx"), data=repr(rows).encode(), fmt="docx")
+
+
+def run_tables(doc: Document) -> Document:
+    doc = NumbersStage()(doc)
+    return build_stage("tables", {})(doc)
+
+
+def indicators(doc: Document) -> dict[str, dict]:
+    """name → {level1, level2, target, actual, weight, score} from mentions and relations."""
+    out: dict[str, dict] = {}
+    for m in doc.mentions:
+        if m.label == "INDICATOR":
+            out[m.text] = {"level1": m.attrs["level1"], "level2": m.attrs["level2"]}
+    for r in doc.relations:
+        head, tail = doc.mentions[r.head], doc.mentions[r.tail]
+        assert r.source == "table" and head.label == "INDICATOR"
+        tail_value = tail.attrs.get("value") or tail.attrs.get("number")
+        out[head.text][r.label] = tail_value
+    return out
+
+
+def test_normalize_header():
+    assert normalize_header("年度指标值（A）") == "年度指标值"
+    assert normalize_header("分值(10分)") == "分值"
+    assert normalize_header("年度\n指标值") == "年度指标值"
+    assert normalize_header("年度资金总额：") == "年度资金总额"
+
+
+def test_map_header_needs_two_known_columns_and_ignores_lookalikes():
+    doc = build([["三级指标", "年度指标值(A)", "全年实际值(B)", "分值", "得分计算方法"], ["x", "1", "1", "1", "y"]])
+    table = doc.blocks[1]
+    hm = map_header(table.rows[0], 0)
+    assert hm is not None and hm.is_indicator
+    assert hm.columns == {"name": 0, "target": 1, "actual": 2, "weight": 3}  # 得分计算方法 is not 得分
+    assert map_header(table.rows[1], 1) is None
+
+
+def test_score_table_indicators_with_carry_down():
+    doc = run_tables(build(SCORE_TABLE))
+    got = indicators(doc)
+    assert list(got) == ["送戏下乡场次", "观众人次", "演出合格率", "群众文化生活", "群众满意度"]
+    assert got["观众人次"]["level1"] == "产出指标" and got["观众人次"]["level2"] == "数量指标"
+    assert got["演出合格率"]["level1"] == "产出指标" and got["演出合格率"]["level2"] == "质量指标"
+    assert got["送戏下乡场次"]["target"] == {
+        "text": "≥40场", "op": ">=", "value": 40.0, "upper": None, "unit": "场", "qualitative": None, "confidence": None
+    }  # fmt: skip
+    assert got["群众满意度"]["actual"]["value"] == 93 and got["群众满意度"]["target"]["op"] == ">="
+    assert got["群众文化生活"]["target"]["qualitative"] == "明显改善"
+    assert got["群众文化生活"]["score"] == 18 and got["群众文化生活"]["weight"] == 20
+    # evidence offsets are the cells'
+    for m in doc.mentions:
+        assert doc.text[m.start : m.end] == m.text and m.source == "table"
+
+
+def test_money_rows_with_header_unit_note():
+    doc = run_tables(build(SCORE_TABLE))
+    money = [(m.attrs["item"], m.attrs["stage"], m.attrs["value_yuan"]) for m in doc.mentions if m.label == "MONEY"]
+    assert money == [
+        ("total", "budget_initial", 325_000),
+        ("total", "budget_adjusted", 350_000),
+        ("total", "actual", 336_000),
+        ("basic", "budget_initial", 25_000),
+        ("basic", "budget_adjusted", 25_000),
+        ("basic", "actual", 24_000),
+        ("project", "budget_initial", 300_000),
+        ("project", "budget_adjusted", 325_000),
+        ("project", "actual", 312_000),
+    ]
+    first = next(m for m in doc.mentions if m.label == "MONEY")
+    assert first.attrs["flow"] == "expenditure" and first.attrs["item_text"] == "年度资金总额"
+    assert first.attrs["unit_source"] == "note"
+
+
+@pytest.mark.parametrize(("note", "factor"), [("单位：元", 1), ("金额单位：万元", 10_000), ("单位（亿元）", 10**8)])
+def test_unit_note_before_the_table(note, factor):
+    rows = [["项目", "年初预算数", "调整后预算数", "预算执行数"], ["合计", "120", "150", "140"]]
+    doc = run_tables(build(rows, before=note))
+    assert [m.attrs["value_yuan"] for m in doc.mentions] == [120 * factor, 150 * factor, 140 * factor]
+    assert [m.attrs["stage"] for m in doc.mentions] == ["budget_initial", "budget_adjusted", "actual"]
+
+
+def test_unit_note_inside_the_table_and_cells_with_their_own_unit():
+    rows = [
+        ["单位：万元", "", "", ""],
+        ["项目", "年初预算数", "全年预算数", "全年执行数"],
+        ["基本支出", "10.5", "11", "10.8"],
+        ["项目支出", "300元", "", "250元"],
+    ]
+    doc = run_tables(build(rows))
+    got = [(m.attrs["item"], m.attrs["stage"], m.attrs["value_yuan"]) for m in doc.mentions]
+    assert got == [
+        ("basic", "budget_initial", 105_000),
+        ("basic", "budget_adjusted", 110_000),
+        ("basic", "actual", 108_000),
+        ("project", "budget_initial", 300),
+        ("project", "actual", 250),
+    ]
+
+
+def test_two_header_rows_and_row_unit_column():
+    rows = [
+        ["绩效指标", "", "", "指标值", "完成情况", "", ""],
+        ["一级指标", "二级指标", "指标名称", "目标值", "实际值", "度量单位", "指标性质"],
+        ["产出指标", "数量指标", "培训人次", "500", "520", "人次", "正向指标"],
+        ["", "成本指标", "人均培训成本", "0.03", "0.028", "万元", "反向指标"],
+        ["", "", "培训覆盖率", "90", "95", "%", "≥"],
+    ]
+    doc = run_tables(build(rows))
+    got = indicators(doc)
+    assert got["培训人次"]["target"]["value"] == 500 and got["培训人次"]["target"]["unit"] == "人次"
+    assert got["培训人次"]["target"]["op"] == ">=" and got["培训人次"]["actual"]["op"] is None
+    assert got["人均培训成本"]["target"]["value"] == 300 and got["人均培训成本"]["target"]["unit"] == "元"
+    assert got["人均培训成本"]["target"]["op"] == "<="
+    assert got["人均培训成本"]["level2"] == "成本指标" and got["培训覆盖率"]["level2"] == "成本指标"
+    assert got["培训覆盖率"]["target"]["unit"] == "%" and got["培训覆盖率"]["target"]["op"] == ">="
+
+
+def test_short_rows_of_flattened_tables_are_aligned_to_the_header():
+    rows = [
+        ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
+        ["产出指标", "数量指标", "宣传活动场次", "≥6场", "8场", "10", "10"],
+        ["时效指标", "活动完成及时率", "100%", "100%", "10", "10"],  # 一级 merged away
+        ["资金拨付及时率", "100%", "95%", "10", "9"],  # 一级 and 二级 merged away
+    ]
+    doc = run_tables(build(rows))
+    got = indicators(doc)
+    assert list(got) == ["宣传活动场次", "活动完成及时率", "资金拨付及时率"]
+    assert got["活动完成及时率"]["level2"] == "时效指标" and got["活动完成及时率"]["level1"] == "产出指标"
+    assert got["资金拨付及时率"]["actual"]["value"] == 95 and got["资金拨付及时率"]["score"] == 9
+
+
+def test_merged_cells_copied_by_the_reader():
+    rows = [
+        ["一级指标", "二级指标", "三级指标", "指标值", "完成值"],
+        ["产出指标", "数量指标", "慰问户数", "≥100户", "120户"],
+        ["产出指标", "数量指标", "慰问金发放", "100%", "100%"],
+    ]
+    doc = run_tables(build(rows, merged={(2, 0), (2, 1)}))
+    got = indicators(doc)
+    assert got["慰问金发放"]["level1"] == "产出指标" and got["慰问金发放"]["level2"] == "数量指标"
+
+
+def test_tables_without_known_headers_yield_nothing():
+    rows = [["姓名", "工作单位", "职务"], ["张三", "示例局", "科员"], ["李四", "示例局", "科长"]]
+    doc = run_tables(build(rows))
+    assert doc.mentions == [] and doc.relations == []
+
+
+def test_read_table_counts():
+    doc = build(SCORE_TABLE)
+    reading = read_table(doc.blocks[1])
+    assert reading.indicator_rows == 5 and reading.indicator_rows_with_target_and_actual == 5
+    assert reading.money_rows == 3
+
+
+def test_real_documents(real_documents):
+    """The real tables through read_document: offsets honest, relations inside the mention list."""
+    from pipeline.errors import JixiaoError
+    from pipeline.ingest import read_document
+
+    numbers, tables = NumbersStage(), build_stage("tables", {})
+    for d in real_documents:
+        try:
+            doc = read_document(d.path)
+        except JixiaoError:
+            continue
+        doc = tables(numbers(doc))
+        for m in doc.mentions:
+            assert doc.text[m.start : m.end] == m.text
+        for r in doc.relations:
+            assert 0 <= r.head < len(doc.mentions) and 0 <= r.tail < len(doc.mentions)
+            assert doc.mentions[r.head].label == "INDICATOR"
