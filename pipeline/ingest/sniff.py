@@ -5,7 +5,11 @@ from __future__ import annotations
 import zipfile
 from io import BytesIO
 
+from pipeline.errors import IngestError, Messages
 from pipeline.schema import SourceFormat
+
+# the most an Office file (docx, xlsx) may unpack to, by the sizes its zip directory declares
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024
 
 _IMAGE_MAGIC = (
     (b"\x89PNG\r\n\x1a\n", "png"),
@@ -50,3 +54,18 @@ def _sniff_zip(data: bytes) -> tuple[SourceFormat | None, str]:
     if "xl/workbook.xml" in names:
         return "xlsx", "xlsx"
     return None, "zip archive that is neither .docx nor .xlsx"
+
+
+def check_unpacked_size(data: bytes, *, fmt: str, limit: int = MAX_UNPACKED_BYTES) -> None:
+    """Refuse a zip-based file whose members declare more than `limit` bytes unpacked.
+
+    zipfile never inflates a member past its declared size (it fails the CRC check
+    instead), so the declared sizes bound what parsing the file can unpack.
+    """
+    try:
+        infos = zipfile.ZipFile(BytesIO(data)).infolist()
+    except zipfile.BadZipFile as e:
+        raise IngestError(Messages.CORRUPT.format(fmt=fmt, detail=f"not a readable zip archive ({e})")) from e
+    size = sum(info.file_size for info in infos)
+    if size > limit:
+        raise IngestError(Messages.UNPACKS_TOO_LARGE.format(fmt=fmt, size=size, limit=limit))

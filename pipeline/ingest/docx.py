@@ -1,0 +1,228 @@
+"""Word documents (.docx): paragraphs and tables in body order.
+
+The body's XML children are walked in order (content controls `w:sdt` are opened), so
+tables stay where they stand between paragraphs. Paragraph styles decide the block kind:
+Title, Heading n and 标题 n (or an outline level) make headings; numbered paragraphs
+(`w:numPr`, directly or through the style) and List styles make list items. Table cells
+spanning columns (`w:gridSpan`) or rows (`w:vMerge`) are repeated into every grid cell they
+cover, the copies marked `merged`. A table nested in a cell is laid out as its own table
+block right after the table that holds it; the outer cell keeps its own paragraphs.
+Automatic numbering that Word draws (一、 1.) is not part of the text.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from io import BytesIO
+from pathlib import Path
+
+from pipeline.ingest.builder import DocumentBuilder
+from pipeline.ingest.sniff import check_unpacked_size
+from pipeline.schema import Document
+
+log = logging.getLogger(__name__)
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d+)$", re.IGNORECASE)
+_LIST_STYLE = re.compile(r"^(?:list|列表)", re.IGNORECASE)
+_CELL_PARAGRAPH_SEP = " "
+
+Grid = list[list[str]]
+
+
+def read(path: Path, data: bytes) -> Document:
+    import docx
+
+    check_unpacked_size(data, fmt="docx")
+    word = docx.Document(BytesIO(data))
+    styles = _StyleInfo(word)
+    builder = DocumentBuilder()
+    clean = _cleaner()
+    for element in _body_elements(word.element.body):
+        if element.tag == W + "p":
+            text = clean(_paragraph_text(element))
+            kind, level = styles.kind(element)
+            builder.add_text(kind, text, level=level)
+        elif element.tag == W + "tbl":
+            for grid, merged in _tables(element, clean):
+                builder.add_table(grid, merged=merged)
+    return builder.build(path=path, data=data, fmt="docx")
+
+
+def _cleaner():
+    """The cleaning helper's `clean_str`, or identity until it exists."""
+    try:
+        from pipeline.ingest.clean import clean_str
+    except ImportError:
+        return lambda s: s.strip()
+    return lambda s: clean_str(s).strip()
+
+
+def _body_elements(parent):
+    """Paragraphs and tables in order, looking inside content controls."""
+    for child in parent.iterchildren():
+        if child.tag in (W + "p", W + "tbl"):
+            yield child
+        elif child.tag == W + "sdt":
+            content = child.find(W + "sdtContent")
+            if content is not None:
+                yield from _body_elements(content)
+
+
+def _paragraph_text(p) -> str:
+    """The visible text of a paragraph: runs, hyperlinks, inserted text; tabs and breaks as spaces."""
+    parts: list[str] = []
+    for el in p.iter(W + "t", W + "tab", W + "br", W + "cr", W + "noBreakHyphen", W + "sym"):
+        if _inside(el, p, (W + "del", W + "txbxContent", W + "fldInstr")):
+            continue
+        tag = el.tag
+        if tag == W + "t":
+            parts.append(el.text or "")
+        elif tag in (W + "tab", W + "br", W + "cr"):
+            parts.append(" " if tag == W + "tab" else "\n")
+        elif tag == W + "noBreakHyphen":
+            parts.append("-")
+    return "".join(parts)
+
+
+def _inside(el, stop, tags: tuple[str, ...]) -> bool:
+    parent = el.getparent()
+    while parent is not None and parent is not stop:
+        if parent.tag in tags:
+            return True
+        parent = parent.getparent()
+    return False
+
+
+class _StyleInfo:
+    """Heading levels and list-ness of paragraph styles, following `basedOn`."""
+
+    def __init__(self, word) -> None:
+        self._by_id: dict[str, object] = {}
+        try:
+            for style in word.styles:
+                if style.style_id:
+                    self._by_id[style.style_id] = style
+        except (KeyError, AttributeError):  # a document without styles.xml
+            self._by_id = {}
+        self._memo: dict[str, tuple[str, int | None]] = {}
+
+    def kind(self, p) -> tuple[str, int | None]:
+        ppr = p.find(W + "pPr")
+        style_id = None
+        if ppr is not None:
+            ps = ppr.find(W + "pStyle")
+            style_id = ps.get(W + "val") if ps is not None else None
+        kind, level = self._style_kind(style_id) if style_id else ("paragraph", None)
+        if kind == "heading":
+            return kind, level
+        outline = ppr.find(W + "outlineLvl") if ppr is not None else None
+        if outline is not None and (val := outline.get(W + "val", "")).isdigit() and int(val) < 9:
+            return "heading", int(val) + 1
+        if ppr is not None and (num := ppr.find(W + "numPr")) is not None and _numbered(num):
+            return "list_item", None
+        return kind, level
+
+    def _style_kind(self, style_id: str) -> tuple[str, int | None]:
+        if style_id not in self._memo:
+            self._memo[style_id] = self._resolve(style_id, depth=0)
+        return self._memo[style_id]
+
+    def _resolve(self, style_id: str, *, depth: int) -> tuple[str, int | None]:
+        style = self._by_id.get(style_id)
+        if style is None or depth > 10:
+            return "paragraph", None
+        name = (style.name or "").strip()
+        if name.lower() == "title" or name == "标题":
+            return "heading", 1
+        if m := _HEADING_STYLE.match(name):
+            return "heading", int(m.group(1))
+        el = style.element
+        ppr = el.find(W + "pPr")
+        if ppr is not None:
+            outline = ppr.find(W + "outlineLvl")
+            if outline is not None and (val := outline.get(W + "val", "")).isdigit() and int(val) < 9:
+                return "heading", int(val) + 1
+            num = ppr.find(W + "numPr")
+            if num is not None and _numbered(num):
+                return "list_item", None
+        if _LIST_STYLE.match(name):
+            return "list_item", None
+        based = el.find(W + "basedOn")
+        if based is not None and based.get(W + "val"):
+            return self._resolve(based.get(W + "val"), depth=depth + 1)
+        return "paragraph", None
+
+
+def _numbered(num_pr) -> bool:
+    """numPr with numId 0 switches numbering off."""
+    num_id = num_pr.find(W + "numId")
+    return num_id is None or num_id.get(W + "val") != "0"
+
+
+def _tables(tbl, clean) -> list[tuple[Grid, set[tuple[int, int]]]]:
+    """The table as a grid (merged cells repeated) and its nested tables after it."""
+    grid: Grid = []
+    merged: set[tuple[int, int]] = set()
+    nested: list[tuple[Grid, set[tuple[int, int]]]] = []
+    # the text of the cell that starts a vertical merge, by grid column
+    above: dict[int, str] = {}
+    for tr in tbl.iterchildren(W + "tr"):
+        row: list[str] = []
+        trpr = tr.find(W + "trPr")
+        before = _int_val(trpr.find(W + "gridBefore")) if trpr is not None else 0
+        row.extend([""] * before)
+        for tc in _row_cells(tr):
+            tcpr = tc.find(W + "tcPr")
+            span = max(1, _int_val(tcpr.find(W + "gridSpan"))) if tcpr is not None else 1
+            vmerge = tcpr.find(W + "vMerge") if tcpr is not None else None
+            col = len(row)
+            if vmerge is not None and vmerge.get(W + "val") != "restart":
+                text = above.get(col, "")
+                continues = True
+            else:
+                text = _cell_text(tc, clean, nested)
+                continues = False
+                if vmerge is not None:
+                    above[col] = text
+                else:
+                    above.pop(col, None)
+            for k in range(span):
+                if continues or k:
+                    merged.add((len(grid), col + k))
+                row.append(text)
+        grid.append(row)
+    width = max((len(r) for r in grid), default=0)
+    for r in grid:
+        r.extend([""] * (width - len(r)))
+    return [(grid, merged), *nested]
+
+
+def _row_cells(tr):
+    for child in tr.iterchildren():
+        if child.tag == W + "tc":
+            yield child
+        elif child.tag == W + "sdt":
+            content = child.find(W + "sdtContent")
+            if content is not None:
+                yield from content.iterchildren(W + "tc")
+
+
+def _cell_text(tc, clean, nested: list) -> str:
+    parts: list[str] = []
+    for el in _body_elements(tc):
+        if el.tag == W + "p":
+            text = clean(_paragraph_text(el))
+            if text:
+                parts.append(text)
+        else:
+            nested.extend(_tables(el, clean))
+    return _CELL_PARAGRAPH_SEP.join(parts)
+
+
+def _int_val(el) -> int:
+    if el is None:
+        return 0
+    val = el.get(W + "val", "")
+    return int(val) if val.isdigit() else 0

@@ -1,0 +1,261 @@
+"""PDF: text per page in reading order, ruled tables as table blocks, running heads removed.
+
+pypdfium2 opens the file first (fast, and its errors tell a password from damage);
+pdfplumber then gives, per page, the ruled tables (`find_tables`) and the text lines
+outside them, merged in top-to-bottom order. Lines that repeat at the top or bottom of
+most pages (running headers and footers, after digits are masked) and page numbers
+(第 3 页, - 3 -, 3/10, a lone 3) at the page edges are dropped. Lines set larger than the
+body text become headings; the other lines are joined into paragraphs where the text
+was hard-wrapped (a line that fills the measure continues on the next). A page without
+a text layer is handed to OCR (`pipeline.ingest.ocr.ocr_pdf_page`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from statistics import median
+
+from pipeline.errors import IngestError, Messages
+from pipeline.ingest.builder import DocumentBuilder
+from pipeline.schema import Document
+
+log = logging.getLogger(__name__)
+
+# lines within this many lines of a page's top or bottom are candidates for running heads
+EDGE_LINES = 2
+# a candidate repeated on at least this share of pages (and on 2 pages at least) is a running head
+REPEAT_SHARE = 0.5
+# a line at least this much larger than the body text is a heading
+HEADING_RATIO = 1.15
+PAGE_NUMBER = re.compile(
+    r"^(?:第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|共\s*\d+\s*页\s*第\s*\d+\s*页|[-—–－]\s*\d+\s*[-—–－]"
+    r"|\d+\s*/\s*\d+|\d{1,4}|page\s*\d+(?:\s*of\s*\d+)?|[(（]?\s*\d+\s*[)）]?)$",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Line:
+    """A text line of a page with its geometry (points, top-down)."""
+
+    text: str
+    top: float
+    bottom: float
+    x0: float
+    x1: float
+    size: float
+
+
+@dataclass
+class PageContent:
+    """A page's lines outside tables, its tables as grids, and table positions."""
+
+    number: int
+    width: float
+    lines: list[Line]
+    tables: list[tuple[float, list[list[str]], set[tuple[int, int]]]]
+    scanned: bool = False
+
+
+def read(path: Path, data: bytes) -> Document:
+    import pdfplumber
+    import pypdfium2
+
+    try:
+        pdfium_doc = pypdfium2.PdfDocument(data)
+    except pypdfium2.PdfiumError as e:
+        if "password" in str(e).lower():
+            raise IngestError(Messages.ENCRYPTED) from e
+        raise IngestError(Messages.CORRUPT.format(fmt="pdf", detail=str(e))) from e
+    try:
+        if len(pdfium_doc) == 0:
+            raise IngestError(Messages.CORRUPT.format(fmt="pdf", detail="it has no pages"))
+        with pdfplumber.open(BytesIO(data)) as pdf:
+            pages = [_page_content(p, n) for n, p in enumerate(pdf.pages, 1)]
+        builder = DocumentBuilder()
+        _drop_running_heads(pages)
+        body_size = _body_size(pages)
+        heading_sizes = _heading_levels(pages, body_size)
+        clean = _cleaner()
+        ocr_pages = 0
+        for content in pages:
+            if content.scanned:
+                if _ocr_page(builder, pdfium_doc[content.number - 1], content.number):
+                    ocr_pages += 1
+                continue
+            _lay_out(builder, content, body_size, heading_sizes, clean)
+        scanned_all = ocr_pages > 0 and not any(p.lines or p.tables for p in pages)
+        return builder.build(
+            path=path, data=data, fmt="pdf-scan" if scanned_all else "pdf", pages=len(pages), ocr=ocr_pages > 0
+        )
+    finally:
+        pdfium_doc.close()
+
+
+def _cleaner():
+    try:
+        from pipeline.ingest.clean import clean_str
+    except ImportError:
+        return lambda s: s.strip()
+    return lambda s: clean_str(s).strip()
+
+
+def _page_content(page, number: int) -> PageContent:
+    if not page.chars:
+        return PageContent(number, float(page.width), [], [], scanned=bool(page.images))
+    tables = page.find_tables() if (page.rects or page.lines) else []
+    boxes = [t.bbox for t in tables]
+    outside = page.filter(lambda obj: not _inside_any(obj, boxes)) if boxes else page
+    lines = [_line(d) for d in outside.extract_text_lines(return_chars=True, strip=True) if d["text"].strip()]
+    grids = [(t.bbox[1], *_grid(t)) for t in tables]
+    return PageContent(number, float(page.width), lines, grids)
+
+
+def _inside_any(obj, boxes) -> bool:
+    if obj.get("object_type") != "char":
+        return False
+    x = (obj["x0"] + obj["x1"]) / 2
+    y = (obj["top"] + obj["bottom"]) / 2
+    return any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in boxes)
+
+
+def _line(d: dict) -> Line:
+    sizes = [c["size"] for c in d["chars"] if not c["text"].isspace()]
+    return Line(d["text"], d["top"], d["bottom"], d["x0"], d["x1"], median(sizes) if sizes else 0.0)
+
+
+def _grid(table) -> tuple[list[list[str]], set[tuple[int, int]]]:
+    """The table's cells, with a merged cell's text repeated into the grid cells it covers."""
+    texts = table.extract()
+    bbox_text: dict[tuple, str] = {}
+    for r, row in enumerate(table.rows):
+        for c, bbox in enumerate(row.cells):
+            if bbox is not None and texts[r][c] is not None:
+                bbox_text[tuple(bbox)] = texts[r][c]
+    columns = table.columns
+    merged: set[tuple[int, int]] = set()
+    grid: list[list[str]] = []
+    for r, row in enumerate(table.rows):
+        out: list[str] = []
+        for c, bbox in enumerate(row.cells):
+            text = texts[r][c]
+            if text is None:
+                x = (columns[c].bbox[0] + columns[c].bbox[2]) / 2 if c < len(columns) else None
+                y = (row.bbox[1] + row.bbox[3]) / 2
+                text = _covering(bbox_text, x, y)
+                if text is not None:
+                    merged.add((r, c))
+            out.append(_unwrap(text or ""))
+        grid.append(out)
+    return grid, merged
+
+
+def _covering(bbox_text: dict[tuple, str], x: float | None, y: float) -> str | None:
+    if x is None:
+        return None
+    for (x0, top, x1, bottom), text in bbox_text.items():
+        if x0 <= x <= x1 and top <= y <= bottom:
+            return text
+    return None
+
+
+def _unwrap(text: str) -> str:
+    """Join the lines of a wrapped cell: nothing between Chinese, a space between Latin words."""
+    parts = [p.strip() for p in text.split("\n") if p.strip()]
+    out = ""
+    for part in parts:
+        if out and out[-1].isascii() and out[-1].isalnum() and part[0].isascii() and part[0].isalnum():
+            out += " "
+        out += part
+    return out
+
+
+def _mask(text: str) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", text))
+
+
+def _drop_running_heads(pages: list[PageContent]) -> None:
+    """Remove lines repeated at page tops or bottoms, and page numbers at the edges."""
+    text_pages = [p for p in pages if p.lines]
+    counts: Counter[str] = Counter()
+    for p in text_pages:
+        edges = {_mask(line.text) for line in p.lines[:EDGE_LINES] + p.lines[-EDGE_LINES:]}
+        counts.update(edges)
+    threshold = max(2, REPEAT_SHARE * len(text_pages))
+    repeated = {text for text, n in counts.items() if n >= threshold}
+    for p in text_pages:
+        n = len(p.lines)
+        keep: list[Line] = []
+        for i, line in enumerate(p.lines):
+            at_edge = i < EDGE_LINES or i >= n - EDGE_LINES
+            if at_edge and (_mask(line.text) in repeated or PAGE_NUMBER.match(line.text.strip())):
+                continue
+            keep.append(line)
+        p.lines = keep
+
+
+def _body_size(pages: list[PageContent]) -> float:
+    sizes: Counter[float] = Counter()
+    for p in pages:
+        for line in p.lines:
+            sizes[round(line.size, 1)] += len(line.text)
+    return sizes.most_common(1)[0][0] if sizes else 0.0
+
+
+def _heading_levels(pages: list[PageContent], body: float) -> dict[float, int]:
+    """Sizes larger than the body, largest first → heading levels 1, 2, …"""
+    sizes = {round(line.size, 1) for p in pages for line in p.lines if line.size >= body * HEADING_RATIO}
+    return {size: level for level, size in enumerate(sorted(sizes, reverse=True), 1)}
+
+
+def _lay_out(builder: DocumentBuilder, content: PageContent, body: float, levels: dict[float, int], clean) -> None:
+    """The page's headings, paragraphs and tables, top to bottom."""
+    items: list[tuple[float, str, object]] = [(line.top, "line", line) for line in content.lines]
+    items += [(top, "table", (grid, merged)) for top, grid, merged in content.tables]
+    items.sort(key=lambda t: t[0])
+    right = max((line.x1 for line in content.lines), default=content.width)
+    left = min((line.x0 for line in content.lines), default=0.0)
+    paragraph: list[Line] = []
+
+    def flush() -> None:
+        if paragraph:
+            builder.add_text("paragraph", clean(_join_lines([ln.text for ln in paragraph])), page=content.number)
+            paragraph.clear()
+
+    for _, kind, item in items:
+        if kind == "table":
+            flush()
+            grid, merged = item
+            builder.add_table([[clean(c) for c in row] for row in grid], merged=merged, page=content.number)
+            continue
+        line: Line = item
+        level = levels.get(round(line.size, 1))
+        if level is not None:
+            flush()
+            builder.add_text("heading", clean(line.text), page=content.number, level=level)
+            continue
+        em = line.size or body or 10.0
+        indented = line.x0 > left + em * 1.2
+        if paragraph and (indented or paragraph[-1].x1 < right - em * 1.5):
+            flush()
+        paragraph.append(line)
+    flush()
+
+
+def _join_lines(lines: list[str]) -> str:
+    return _unwrap("\n".join(lines))
+
+
+def _ocr_page(builder: DocumentBuilder, pdfium_page, number: int) -> bool:
+    try:
+        from pipeline.ingest.ocr import ocr_pdf_page
+    except ImportError:
+        log.warning(Messages.NO_TEXT_PAGE.format(page=number))
+        return False
+    ocr_pdf_page(builder, pdfium_page, page=number)
+    return True
