@@ -198,8 +198,8 @@ def _read_unit(u: str | None) -> _Unit:
     if base in PERCENT_UNITS:
         return _Unit("percent", PERCENT_UNITS[base], Decimal(1))
     if base in MONEY_UNITS:
-        if per:  # a rate such as 300元/亩: a money figure, kept in the unit as written
-            return _Unit("money", "元" + per.replace("／", "/"), MONEY_UNITS[base] * factor)
+        if per:  # a unit price such as 300元/人·月 is no amount of money: a number in 元/人·月
+            return _Unit("number", "元" + per.replace("／", "/"), MONEY_UNITS[base] * factor)
         return _Unit("money", "元", MONEY_UNITS[base] * factor)
     if base == "万亩":
         return _Unit("count", "亩" + per, Decimal(10_000) * factor)

@@ -111,7 +111,8 @@ def test_counts_with_measure_words(text, value, unit, op):
 
 def test_compound_money_unit():
     q = one("补助标准300元/人·月")
-    assert q.kind == "money" and q.value.value == 300 and q.value.unit == "元/人·月"
+    assert q.kind == "number" and q.value.value == 300 and q.value.unit == "元/人·月"  # a price, not MONEY
+    assert q.value_yuan is None
 
 
 @pytest.mark.parametrize(
