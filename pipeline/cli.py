@@ -109,6 +109,133 @@ def _print_summary(summary) -> None:
 
 
 @app.command()
+def batch(
+    input_dir: Annotated[Path, typer.Argument(help="Folder of documents (read recursively; hidden files skipped).")],
+    db: Annotated[Path, typer.Option("--db", help="DuckDB database to write (created if missing; resumed if not).")],
+    parquet: Annotated[
+        Optional[Path], typer.Option("--parquet", help="At the end, export every table to DIR/<table>.parquet.")
+    ] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", help="Worker processes (default: all cores).")] = None,
+    engine: Annotated[str, typer.Option("--engine", help="local (processes on this machine) or dask.")] = "local",
+    scheduler: Annotated[
+        Optional[str],
+        typer.Option("--scheduler", help="Dask scheduler address (tcp://host:8786); without it a LocalCluster starts."),
+    ] = None,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Process again the files that failed in earlier runs.")
+    ] = False,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds one document may take before it is failed.")] = 600.0,
+    max_memory: Annotated[
+        int, typer.Option("--max-memory", help="MB of memory one document may add to a worker before it is failed.")
+    ] = 2048,
+    commit_every: Annotated[int, typer.Option("--commit-every", help="Documents per database transaction.")] = 100,
+    config: Annotated[Optional[Path], typer.Option("--config", help="Pipeline configuration (TOML).")] = None,
+    max_bytes: Annotated[
+        Optional[int], typer.Option("--max-bytes", help="Refuse files larger than this (default 100 MB).")
+    ] = None,
+    plugin: Annotated[
+        Optional[list[str]],
+        typer.Option("--plugin", help="Import this module or .py file in every worker first (extra stages)."),
+    ] = None,
+) -> None:
+    """Process a folder in parallel into DuckDB (and Parquet), resumably.
+
+    Files already in the database (same SHA-256) are skipped, changed files are processed
+    again and replace their old rows, earlier failures are skipped unless --retry-failed.
+    A document that exceeds --timeout or --max-memory is recorded as failed; the run goes on.
+    Exits 1 when any file failed in this run.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from pipeline.batch.run import run_batch
+
+    progress = Progress(
+        TextColumn("[bold]batch"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]:.1f} docs/s"),
+        TextColumn("[red]{task.fields[failed]} failed"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not console.is_terminal,
+    )
+    state = {"task": None, "done": 0, "failed": 0, "t0": 0.0}
+
+    def on_plan(work) -> None:
+        import time
+
+        state["t0"] = time.perf_counter()
+        state["task"] = progress.add_task("batch", total=len(work.tasks), rate=0.0, failed=0)
+
+    def on_outcome(outcome) -> None:
+        import time
+
+        state["done"] += 1
+        state["failed"] += 0 if outcome.ok else 1
+        rate = state["done"] / max(time.perf_counter() - state["t0"], 1e-9)
+        progress.update(state["task"], advance=1, rate=rate, failed=state["failed"])
+
+    with progress:
+        summary = run_batch(
+            input_dir,
+            db=db,
+            parquet=parquet,
+            workers=workers,
+            engine=engine,
+            scheduler=scheduler,
+            retry_failed=retry_failed,
+            timeout=timeout,
+            max_memory_mb=max_memory,
+            commit_every=commit_every,
+            config=config,
+            max_bytes=max_bytes,
+            plugins=tuple(plugin or ()),
+            on_plan=on_plan,
+            on_outcome=on_outcome,
+        )
+    table = Table(title=f"jixiao batch → {escape(str(db))}", show_header=True)
+    for col in ("files", "done before", "failed before", "processed", "failed", "docs/s", "KB/s", "peak RSS/worker"):
+        table.add_column(col, justify="right")
+    peak = max(summary.peak_rss_mb.values(), default=0.0)
+    table.add_row(
+        str(summary.files),
+        str(summary.skipped_done + summary.duplicates),
+        str(summary.skipped_failed),
+        str(summary.processed),
+        str(summary.failed),
+        f"{summary.docs_per_second:.1f}",
+        f"{summary.kb_per_second:.0f}",
+        f"{peak:.0f} MB",
+    )
+    console.print(table)
+    for err in summary.errors[:20]:
+        console.print(f"[red]error[/red] {escape(err.path)}: {escape(f'[{err.stage}]')} {escape(err.reason)}", highlight=False)
+    if len(summary.errors) > 20:
+        console.print(f"… and {len(summary.errors) - 20} more: SELECT * FROM errors", highlight=False)
+    raise typer.Exit(1 if summary.failed else 0)
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="The SQL to run (read-only), e.g. \"SELECT * FROM indicators LIMIT 5\".")],
+    db: Annotated[Path, typer.Option("--db", help="The DuckDB database.")] = Path("results.duckdb"),
+    limit: Annotated[int, typer.Option("--limit", help="Print at most this many rows.")] = 1000,
+) -> None:
+    """Run SQL on a results database (read-only) and print the rows as a table."""
+    from pipeline.batch.sinks import query as run_query
+
+    columns, rows = run_query(db, sql)
+    table = Table(show_header=True, caption=f"{len(rows)} row(s)")
+    for col in columns:
+        table.add_column(escape(str(col)))
+    for row in rows[:limit]:
+        table.add_row(*("" if v is None else escape(str(v)) for v in row))
+    Console().print(table)
+
+
+@app.command()
 def schema(
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write to this file instead of stdout.")] = None,
 ) -> None:

@@ -1,0 +1,192 @@
+"""Engines: where the documents are processed. Each yields one `Outcome` per task.
+
+- `run_local`: N worker processes on this machine, fed by N threads of the parent;
+- `run_dask`: the same worker process, one per Dask worker thread, on a Dask cluster
+  (an existing one at `scheduler`, or a `LocalCluster` started here).
+
+Both keep the pipeline loaded in long-lived worker processes (models are loaded once
+per worker, not per document), and both enforce the per-document time and memory limits
+of `WorkerProcess`. Results travel back as JSON text: the parent is the only writer.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+from collections.abc import Iterable, Iterator
+
+from pipeline.batch.worker import Outcome, Task, WorkerProcess, WorkerSettings
+from pipeline.errors import ConfigError, Messages
+
+logger = logging.getLogger(__name__)
+
+ENGINES = ("local", "dask")
+_DONE = object()
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def run_local(
+    tasks: Iterable[Task],
+    settings: WorkerSettings,
+    *,
+    workers: int | None = None,
+    timeout: float | None = None,
+    stats: dict[str, float] | None = None,
+) -> Iterator[Outcome]:
+    """Process `tasks` on `workers` local worker processes; yield outcomes as they finish.
+
+    `stats`, when given, receives the peak RSS (MB) of each worker process by name.
+    """
+    workers = max(1, workers or default_workers())
+    todo: queue.Queue = queue.Queue()
+    results: queue.Queue = queue.Queue(maxsize=workers * 4)
+    stop = threading.Event()
+    procs = [WorkerProcess(settings, name=f"local-{i}") for i in range(workers)]
+
+    def feed() -> None:
+        for task in tasks:
+            if stop.is_set():
+                break
+            todo.put(task)
+        for _ in procs:
+            todo.put(_DONE)
+
+    def drive(proc: WorkerProcess) -> None:
+        try:
+            proc.start()
+            while not stop.is_set():
+                task = todo.get()
+                if task is _DONE:
+                    break
+                results.put(proc.run(task, timeout=timeout))
+        except BaseException as e:  # handed to the consumer, which raises it
+            results.put(e)
+        finally:
+            proc.close()
+            results.put(_DONE)
+
+    threads = [threading.Thread(target=feed, daemon=True, name="jixiao-feed")]
+    threads += [threading.Thread(target=drive, args=(p,), daemon=True, name=p.name) for p in procs]
+    for t in threads:
+        t.start()
+    running = len(procs)
+    try:
+        while running:
+            item = results.get()
+            if item is _DONE:
+                running -= 1
+            elif isinstance(item, BaseException):
+                raise item
+            else:
+                yield item
+    finally:
+        stop.set()
+        for _ in procs:  # unblock drivers waiting for work
+            todo.put(_DONE)
+        if running:  # stopped early (an error, Ctrl-C): do not wait for documents in flight
+            for p in procs:
+                p.kill()
+        while any(t.is_alive() for t in threads[1:]):
+            try:
+                results.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        if stats is not None:
+            stats.update({p.name: p.peak_rss_mb for p in procs})
+
+# --- Dask ----------------------------------------------------------------------------
+
+# On each Dask worker: one worker process per (worker thread, settings), started on first use.
+_DASK_PROCS: dict[tuple[int, WorkerSettings], WorkerProcess] = {}
+_DASK_LOCK = threading.Lock()
+
+
+def _dask_task(task: Task, settings: WorkerSettings, timeout: float | None) -> Outcome:
+    """Runs on a Dask worker thread, in that thread's long-lived worker process."""
+    key = (threading.get_ident(), settings)
+    with _DASK_LOCK:
+        proc = _DASK_PROCS.get(key)
+        if proc is None:
+            proc = _DASK_PROCS[key] = WorkerProcess(settings, name=f"dask-{os.getpid()}-{len(_DASK_PROCS)}")
+    return proc.run(task, timeout=timeout)
+
+
+def _dask_close(settings: WorkerSettings) -> dict[str, float]:
+    """Runs on each Dask worker at the end: stop its worker processes, return their peak RSS (MB)."""
+    out = {}
+    with _DASK_LOCK:
+        for key in [k for k in _DASK_PROCS if k[1] == settings]:
+            proc = _DASK_PROCS.pop(key)
+            proc.close()
+            out[proc.name] = proc.peak_rss_mb
+    return out
+
+
+def run_dask(
+    tasks: Iterable[Task],
+    settings: WorkerSettings,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    timeout: float | None = None,
+    processes: bool = True,
+    stats: dict[str, float] | None = None,
+) -> Iterator[Outcome]:
+    """Process `tasks` on a Dask cluster; yield outcomes as they finish.
+
+    `stats` as for `run_local`. Files are read by the Dask workers from their paths: on a multi-machine cluster every
+    worker must see the input folder at the same path (a shared file system).
+    """
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError as e:
+        raise ConfigError(Messages.DASK_MISSING) from e
+
+    cluster = None
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError) as e:
+            raise ConfigError(Messages.DASK_CONNECT.format(address=scheduler, detail=e)) from e
+    else:
+        n = max(1, workers or default_workers())
+        cluster = LocalCluster(
+            n_workers=n, threads_per_worker=1, processes=processes, dashboard_address=None, silence_logs=logging.ERROR
+        )
+        client = Client(cluster)
+    try:
+        slots = sum(client.nthreads().values()) or 1
+        window = slots * 2
+        it = iter(tasks)
+        pending = as_completed()
+        for task in _take(it, window):
+            pending.add(client.submit(_dask_task, task, settings, timeout, pure=False))
+        for future in pending:
+            outcome = future.result()
+            future.release()
+            for task in _take(it, 1):
+                pending.add(client.submit(_dask_task, task, settings, timeout, pure=False))
+            yield outcome
+    finally:
+        try:
+            for worker_peaks in client.run(_dask_close, settings).values():
+                if stats is not None:
+                    stats.update(worker_peaks)
+        finally:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _take(it: Iterator[Task], n: int) -> list[Task]:
+    out = []
+    for task in it:
+        out.append(task)
+        if len(out) >= n:
+            break
+    return out
