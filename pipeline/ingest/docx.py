@@ -18,6 +18,7 @@ from io import BytesIO
 from pathlib import Path
 
 from pipeline.ingest.builder import DocumentBuilder
+from pipeline.ingest.tables import compact
 from pipeline.ingest.sniff import check_unpacked_size
 from pipeline.schema import Document
 
@@ -46,6 +47,7 @@ def read(path: Path, data: bytes) -> Document:
             builder.add_text(kind, text, level=level)
         elif element.tag == W + "tbl":
             for grid, merged in _tables(element, clean):
+                grid, merged = compact(grid, merged)
                 builder.add_table(grid, merged=merged)
     return builder.build(path=path, data=data, fmt="docx")
 

@@ -22,6 +22,7 @@ from statistics import median
 
 from pipeline.errors import IngestError, Messages
 from pipeline.ingest.builder import DocumentBuilder
+from pipeline.ingest.tables import compact
 from pipeline.schema import Document
 
 log = logging.getLogger(__name__)
@@ -231,7 +232,8 @@ def _lay_out(builder: DocumentBuilder, content: PageContent, body: float, levels
         if kind == "table":
             flush()
             grid, merged = item
-            builder.add_table([[clean(c) for c in row] for row in grid], merged=merged, page=content.number)
+            grid, merged = compact([[clean(c) for c in row] for row in grid], merged)
+            builder.add_table(grid, merged=merged, page=content.number)
             continue
         line: Line = item
         level = levels.get(round(line.size, 1))

@@ -11,9 +11,11 @@ Content is a list of items in reading order:
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import functools
 import hashlib
+import re
 import tempfile
 from pathlib import Path
 
@@ -22,6 +24,7 @@ CJK_FONT = FONT_DIR / "NotoSansCJK-Regular.ttc"
 CJK_FONT_INDEX = 2  # Noto Sans CJK SC in the collection
 A4 = (595.27, 841.89)  # points
 MARGIN = 72.0
+FIXED_TIME = datetime.datetime(2026, 1, 1)
 
 
 def char_accuracy(expected: str, got: str) -> float:
@@ -100,10 +103,29 @@ def write_docx(path: Path, items: list[tuple], *, chinese_heading_styles: bool =
                 cell.text = rows[r][c]
         else:
             raise ValueError(f"unknown item kind {kind!r}")
-    document.core_properties.created = None
+    document.core_properties.created = FIXED_TIME
+    document.core_properties.modified = FIXED_TIME
+    document.core_properties.last_modified_by = "jixiao"
     path = Path(path)
     document.save(path)
+    _fix_zip_times(path)
     return path
+
+
+def _fix_zip_times(path: Path) -> None:
+    """Rewrite a zip with fixed member times, so that the same content gives the same bytes."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as src:
+        members = [(info.filename, src.read(info)) for info in src.infolist()]
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    members = [
+        (name, re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp, blob) if name == "docProps/core.xml" else blob)
+        for name, blob in members
+    ]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, blob in members:
+            dst.writestr(zipfile.ZipInfo(name, date_time=FIXED_TIME.timetuple()[:6]), blob, zipfile.ZIP_DEFLATED)
 
 
 # --- PDF -------------------------------------------------------------------------------
@@ -275,7 +297,10 @@ def _draw_item(canvas, item: tuple, font: str, y: float, usable: float, body_pt:
 
 
 def write_xlsx(path: Path, sheets: dict[str, tuple[list[list[object]], dict]]) -> Path:
-    """A workbook: sheet name → (rows of values, spans {(row, col): (rowspan, colspan)})."""
+    """A workbook: sheet name → (rows of values, spans {(row, col): (rowspan, colspan)}).
+
+    A value may be a `(value, number_format)` pair, e.g. `(0.3011, "0.00%")`.
+    """
     from openpyxl import Workbook
 
     book = Workbook()
@@ -284,10 +309,13 @@ def write_xlsx(path: Path, sheets: dict[str, tuple[list[list[object]], dict]]) -
         sheet = book.create_sheet(title)
         for r, row in enumerate(rows, 1):
             for c, value in enumerate(row, 1):
-                if value is not None and value != "":
+                if isinstance(value, tuple):  # (value, number format)
+                    sheet.cell(row=r, column=c, value=value[0]).number_format = value[1]
+                elif value is not None and value != "":
                     sheet.cell(row=r, column=c, value=value)
         for (r, c), (rs, cs) in spans.items():
             sheet.merge_cells(start_row=r + 1, start_column=c + 1, end_row=r + rs, end_column=c + cs)
-    book.properties.created = book.properties.modified = None
+    book.properties.created = book.properties.modified = FIXED_TIME
     book.save(path)
+    _fix_zip_times(Path(path))
     return Path(path)

@@ -1,0 +1,119 @@
+"""Excel workbooks (.xlsx): each visible sheet a heading (its name) and a table block.
+
+openpyxl reads cached values (`data_only=True`: formulas give their last computed
+result). Merged ranges are repeated into every cell they cover, the copies marked
+merged; empty rows and columns are dropped. Numbers are rendered as a reader sees them:
+integers without `.0`, no exponent, no float noise (298.75, not 298.74999999999997), the
+decimals and percent of the cell's number format where it fixes them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from io import BytesIO
+from pathlib import Path
+
+from pipeline.ingest.builder import DocumentBuilder
+from pipeline.ingest.sniff import check_unpacked_size
+from pipeline.ingest.tables import compact
+from pipeline.schema import Document
+
+log = logging.getLogger(__name__)
+
+# significant digits kept of a float: drops binary noise, keeps every digit a person types
+_SIGNIFICANT = 15
+_DECIMALS = re.compile(r"0\.(0+)")
+
+
+def read(path: Path, data: bytes) -> Document:
+    from openpyxl import load_workbook
+
+    check_unpacked_size(data, fmt="xlsx")
+    book = load_workbook(BytesIO(data), data_only=True, read_only=False)
+    builder = DocumentBuilder()
+    clean = _cleaner()
+    try:
+        for sheet in book.worksheets:
+            if sheet.sheet_state != "visible":
+                log.debug("skipping hidden sheet %s", sheet.title)
+                continue
+            grid, merged = _sheet_grid(sheet)
+            grid, merged = compact([[clean(c) for c in row] for row in grid], merged)
+            if not grid:
+                continue
+            builder.add_text("heading", clean(sheet.title), level=1)
+            builder.add_table(grid, merged=merged)
+    finally:
+        book.close()
+    return builder.build(path=path, data=data, fmt="xlsx")
+
+
+def _cleaner():
+    try:
+        from pipeline.ingest.clean import clean_str
+    except ImportError:
+        return lambda s: s.strip()
+    return lambda s: clean_str(s).strip()
+
+
+def _sheet_grid(sheet) -> tuple[list[list[str]], set[tuple[int, int]]]:
+    cells: dict[tuple[int, int], str] = {}
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.value is not None:
+                text = render_value(cell.value, cell.number_format)
+                if text.strip():
+                    cells[(cell.row - 1, cell.column - 1)] = text
+    if not cells:
+        return [], set()
+    height = max(r for r, _ in cells) + 1
+    width = max(c for _, c in cells) + 1
+    merged: set[tuple[int, int]] = set()
+    for rng in sheet.merged_cells.ranges:
+        top, left = rng.min_row - 1, rng.min_col - 1
+        text = cells.get((top, left), "")
+        for r in range(top, min(rng.max_row, height)):
+            for c in range(left, min(rng.max_col, width)):
+                if (r, c) != (top, left):
+                    cells[(r, c)] = text
+                    merged.add((r, c))
+    grid = [[cells.get((r, c), "") for c in range(width)] for r in range(height)]
+    return grid, merged
+
+
+def render_value(value: object, number_format: str = "General") -> str:
+    """A cell value as text, numbers as written (see the module docstring)."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, (int, float)):
+        return render_number(value, number_format)
+    return str(value)
+
+
+def render_number(value: float, number_format: str = "General") -> str:
+    fmt = (number_format or "General").split(";")[0]
+    percent = "%" in fmt
+    number = value * 100 if percent else value
+    decimals = _DECIMALS.search(fmt)
+    if decimals or re.search(r"(?<![.\d])0%?$|#,##0%?$", fmt.strip()):
+        places = len(decimals.group(1)) if decimals else 0
+        text = f"{number:,.{places}f}" if "," in fmt else f"{number:.{places}f}"
+    else:
+        text = _plain(number)
+    return text + "%" if percent else text
+
+
+def _plain(number: float) -> str:
+    """The shortest decimal of the number at 15 significant digits, never in exponent form."""
+    if isinstance(number, int) or float(number).is_integer():
+        return str(int(number))
+    text = f"{number:.{_SIGNIFICANT}g}"
+    if "e" in text:
+        text = f"{number:.{_SIGNIFICANT}f}".rstrip("0").rstrip(".")
+    return text
