@@ -1,0 +1,156 @@
+"""Amounts of money read from the text with their stage, flow and item from nearby cue words.
+
+The normalizer's own reading of money statements: it backs the consistency checks (which
+need the item and stage of every amount, whoever extracted it) and stands in for MONEY
+mentions when no extractor stage ran. Cue words live in `configs/normalize.toml`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.extract.numbers import find_quantities
+from pipeline.normalize.settings import Settings
+from pipeline.schema import Document, Mention
+
+# Words that contain 预算 but name a kind of fund, not a budget figure.
+FUND_WORDS = ("一般公共预算", "政府性基金预算", "国有资本经营预算", "社会保险基金预算", "预算单位", "预算绩效", "部门预算项目")
+SENTENCE_END = "。；;\n"
+DELTA_BEFORE = re.compile(r"(?:增加|减少|增长|下降|降低|上升|节约|结余|增减|减|增)(?:了)?[ \t]*(?:（减少）|\(减少\))?[ \t]*$")
+SHARE_AFTER = re.compile(r"^[ \t]*[，,]?[ \t]*占(?:比)?[ \t]*(?P<pct>[0-9]+(?:\.[0-9]+)?)[ \t]*[%％]")
+# Sub-items of the “三公” total keep their own name for the parts-vs-total check.
+SUBITEMS = {"three_public_trip": "three_public", "three_public_car": "three_public", "three_public_reception": "three_public"}
+
+
+@dataclass
+class LabeledAmount:
+    """One written amount of money with what the words around it say about it."""
+
+    start: int
+    end: int
+    raw: str
+    value_yuan: float
+    stage: str = "unspecified"
+    flow: str = "unspecified"
+    item: str = "other"  # may be a three_public_* sub-item; `schema_item` maps it
+    item_text: str | None = None
+    decimals: int = 0
+    unit_yuan: float = 1.0  # yuan per written unit: 10000 for 万元
+    delta: bool = False
+    share: float | None = None  # the 占Y% written right after it
+    share_span: tuple[int, int] | None = None
+    share_decimals: int = 0
+    cues: int = 0  # how many of stage/flow/item came from a cue
+
+    @property
+    def schema_item(self) -> str:
+        return SUBITEMS.get(self.item, self.item)
+
+    @property
+    def half_unit_yuan(self) -> float:
+        """Half a unit of the last written digit, in yuan (rounding of this figure)."""
+        return 0.5 * self.unit_yuan * 10 ** (-self.decimals)
+
+
+def _decimals(number_text: str) -> int:
+    m = re.search(r"[.．]([0-9０-９]+)", number_text)
+    return len(m.group(1)) if m else 0
+
+
+def _unit_yuan(raw: str) -> float:
+    for unit, factor in (("亿元", 1e8), ("千万元", 1e7), ("百万元", 1e6), ("万元", 1e4), ("千元", 1e3), ("万", 1e4)):
+        if unit in raw:
+            return factor
+    return 1.0
+
+
+def _nearest(window: str, groups: dict[str, list[str]]) -> tuple[str | None, str | None]:
+    """The group whose cue ends nearest to the end of `window`, and the cue word."""
+    best: tuple[int, int, str, str] | None = None
+    for key, words in groups.items():
+        for w in words:
+            i = window.rfind(w)
+            if i < 0:
+                continue
+            rank = (i + len(w), len(w))
+            if best is None or rank > best[:2]:
+                best = (rank[0], rank[1], key, w)
+    return (best[2], best[3]) if best else (None, None)
+
+
+def _mask_funds(window: str) -> str:
+    for w in FUND_WORDS:
+        window = window.replace(w, "＿" * len(w))
+    return window
+
+
+def label_amounts(doc: Document, settings: Settings) -> list[LabeledAmount]:
+    """Every amount of money in yuan the grammar finds, labelled from the words before it."""
+    text = doc.text
+    quantities = [q for q in find_quantities(text, bare=False, qualitative=False) if q.kind == "money"]
+    out: list[LabeledAmount] = []
+    prev_end = 0
+    prev: LabeledAmount | None = None
+    for q in quantities:
+        if q.value.unit != "元" or q.value.value is None or q.value.op not in (None, "="):
+            prev_end = q.end
+            continue
+        sent_start = max(text.rfind(c, 0, q.start) for c in SENTENCE_END) + 1
+        w_start = max(sent_start, prev_end, q.start - settings.window.cue_chars)
+        window = _mask_funds(text[w_start : q.start])
+        a = LabeledAmount(
+            start=q.start,
+            end=q.end,
+            raw=q.text,
+            value_yuan=float(q.value.value),
+            decimals=_decimals(q.text),
+            unit_yuan=_unit_yuan(q.text),
+            delta=bool(DELTA_BEFORE.search(text[max(0, q.start - 6) : q.start])),
+        )
+        stage, _ = _nearest(window, settings.stage_cues)
+        flow, _ = _nearest(window, settings.flow_cues)
+        for key in ("both",):
+            if any(w in window for w in settings.flow_cues.get(key, [])):
+                flow = key
+        item, item_word = _nearest(window, settings.item_cues)
+        same_sentence = prev is not None and prev.end >= sent_start
+        if item is None and same_sentence and prev is not None and not a.delta:
+            item, item_word = prev.item if prev.item != "other" else None, prev.item_text
+            if stage is None and prev.stage != "unspecified" and "比" not in window:
+                stage = prev.stage
+            if flow is None and prev.flow != "unspecified":
+                flow = prev.flow
+        a.cues = sum(x is not None for x in (stage, flow, item))
+        if a.delta:
+            stage = None
+        a.stage = stage or "unspecified"
+        a.flow = flow or "unspecified"
+        a.item = item or "other"
+        a.item_text = item_word
+        m = SHARE_AFTER.match(text[q.end : q.end + 16])
+        if m:
+            a.share = float(m.group("pct"))
+            a.share_span = (q.end + m.start("pct"), q.end + m.end())
+            a.share_decimals = _decimals(m.group("pct"))
+        out.append(a)
+        prev, prev_end = a, q.end
+    return out
+
+
+def amount_mention(a: LabeledAmount) -> Mention:
+    """A labelled amount as a MONEY mention with the attrs contract of `Mention`."""
+    certainty = 0.5 + 0.5 * a.cues / 3
+    attrs = {
+        "value_yuan": a.value_yuan,
+        "stage": a.stage,
+        "flow": a.flow,
+        "item": a.schema_item,
+        "item_text": a.item_text,
+        "stage_score": certainty,
+        "flow_score": certainty,
+        "item_score": certainty,
+    }
+    if a.delta:
+        attrs["delta"] = True
+    return Mention(label="MONEY", start=a.start, end=a.end, text=a.raw, score=certainty, source="rules", attrs=attrs)
