@@ -1,0 +1,512 @@
+"""Line structure for text without markup: headings, paragraphs, list items and flattened tables.
+
+Plain-text exports and PDF page text arrive as lines. `lines_to_blocks` turns cleaned lines
+(each a `MappedText` that remembers its raw offsets) into `RawBlock`s:
+
+- tables that a converter flattened are recovered, in four shapes met in the disclosures:
+  `pipe` — one row per line, cells separated by ` | ` and padded with runs of `|` (rows may be
+  broken over several lines, down to one cell per line); `cell_lines` — one cell per line between
+  blank lines, a header row of N cells then records; `grid` — whitespace-separated rows
+  (`产出指标 数量指标 召开会议 2 15`); `label_values` — a label line and then its values on the
+  next line (`预算执行率` then `>90% 100% 3 3`);
+- hard-wrapped lines (a sentence broken by the converter, often with a blank line between the
+  halves) are joined, never a heading, list item or table row;
+- numbered lines (see `numbering`) become headings or list items with a level hint.
+
+Recovery prefers missing a table to inventing one: each shape needs a header or several
+records that agree before it is accepted. Everything is linear in the number of lines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from pipeline.ingest.builder import DocumentBuilder
+from pipeline.ingest.numbering import Numbering, match_numbering
+from pipeline.ingest.offsets import MappedText, join
+from pipeline.schema import BlockKind
+
+TableShape = str  # "pipe" | "cell_lines" | "grid" | "label_values"
+
+
+@dataclass
+class RawBlock:
+    """A block before it is laid into a Document: text, or rows of cells for a table."""
+
+    kind: BlockKind
+    text: MappedText | None = None
+    rows: list[list[MappedText]] = field(default_factory=list)
+    level: int | None = None
+    recovered: bool = False
+    shape: TableShape | None = None  # for recovered tables: which flattened shape
+
+
+# --- line predicates -------------------------------------------------------------------------
+SENTENCE_END = "。！？；：!?;:…"
+CLOSERS = "”’」』）)》】"
+HEADING_STYLES = {"part", "cn", "cn_paren", "attachment", "schedule", "table", "table_title"}
+LIST_STYLES = {"arabic", "decimal", "arabic_paren", "circled", "goal"}
+MAX_HEADING_CHARS = 40
+# a wrapped line is at least this long (shorter unpunctuated lines are titles or labels)
+MIN_WRAP_CHARS = 16
+# lines of equal width at least this wide (in columns, a Chinese character is two) are a local wrap
+LOCAL_WRAP_MIN = 24
+INNER_PUNCT = re.compile(r"[，。；,;！？]")
+
+_NUMBER = r"(?:\d+(?:[.,]\d+)*|\d*\.\d+)"
+_UNIT = r"(?:[%‰℃°]|[万亿千百]?(?:元|人次|人|户|个|次|项|家|所|亩|公里|千米|米|平方米|吨|座|批次|件|天|小时|学时|分|辆|台|套|篇|期|场|处|株|棵|条|册|份|张|名|年|月|日|本|号)(?:[/／][^\s|]{1,6})?|万|亿|[A-Za-z]{1,3}\d?)?"
+_OP = r"(?:[≥≤<>=＜＞]=?|>=|<=|约|不低于|不高于|不少于|不超过|达到|大于|小于)?"
+QUALITATIVE = (
+    "已完成|完成|未完成|达标|合格|显著|是|否|优|良|中|差|优秀|良好|较好|一般|有效|满意|较满意|基本满意"
+    "|相关|科学|合理|完整|规范|健全|真实|合规|按时|及时|按时公开|增强|推进|提高|逐步提高|明显提高|有所提高"
+    "|持续|长期|降低|减少|下降|稳定|无|零|达到|符合|达成|明显|改善|逐步改善|保障|提升|不适用|/|—|-|——|……"
+)
+VALUE_TOKEN = re.compile(
+    rf"^(?:{_OP}{_NUMBER}{_UNIT}(?:[-~～至]{_NUMBER}{_UNIT})?"
+    rf"|\d{{4}}年(?:\d{{1,2}}月(?:\d{{1,2}}日)?|底|末|内)?(?:前)?"
+    rf"|每\S{{1,3}}{_NUMBER}\S{{0,3}}|(?:{QUALITATIVE}))$"
+)
+HEADER_CELL = re.compile(
+    r"^(?:[一二三四]级指标|(?:年度|全年)?(?:指标值|目标值|实际值|完成值|实际完成值|实际完成指标值|预期目标)"
+    r"|分值|得分|权重|指标名称|指标内容|绩效指标|指标|指标性质|计量单位|单位|备注|评分标准|"
+    r"偏差原因\S*|未完成原因\S*|(?:全年|年初)?(?:预算数|执行数|执行率)\S*|主要内容|任务名称|项目名称|序号"
+    r"|实际完成情况|完成情况|目标实际完成情况)$"
+)
+PIPE_PADDING = re.compile(r"\|[ \t]*\|[ \t|]*$")
+SPACES = re.compile(r"[ \t]+")
+TABS = re.compile(r"[ ]*\t[ \t]*")
+WIDE_SPACES = re.compile(r"[ \t]{2,}|\t")
+PAREN_NOTE = re.compile(r"^[（(][^（）()]{1,12}[）)]$")
+
+
+def strip(text: MappedText) -> MappedText:
+    """`text` without leading and trailing whitespace (origins kept)."""
+    s = text.text
+    start = len(s) - len(s.lstrip())
+    end = len(s.rstrip())
+    return text[start:end] if (start or end != len(s)) else text
+
+
+def is_value(token: str) -> bool:
+    return VALUE_TOKEN.match(token) is not None
+
+
+def tokens(line: MappedText) -> list[MappedText]:
+    """Whitespace-separated pieces of a line (tab-separated where it has tabs), origins kept."""
+    out, pos = [], 0
+    for m in (TABS if "\t" in line.text else SPACES).finditer(line.text):
+        if m.start() > pos:
+            out.append(line[pos : m.start()])
+        pos = m.end()
+    if pos < len(line.text):
+        out.append(line[pos:])
+    return out
+
+
+def _is_prose(s: str) -> bool:
+    """Running text rather than a cell or a label: long, or a sentence with inner punctuation."""
+    return len(s) > 60 or (len(s) > 25 and INNER_PUNCT.search(s[:-1]) is not None)
+
+
+# --- shape (a): pipe rows --------------------------------------------------------------------
+def _is_pipe_line(s: str) -> bool:
+    return "|" in s and (s.endswith("|") or " | " in s) and not s.startswith("《")
+
+
+def _pipe_rows(lines: list[MappedText]) -> list[list[MappedText]]:
+    """Rows of cells from consecutive pipe lines; a row's pipes add up to the column count."""
+    counts = [ln.text.count("|") for ln in lines]
+    ncols = _pipe_columns(lines, counts)
+    rows: list[list[MappedText]] = []
+    group: list[MappedText] = []
+    acc = 0
+    for line, n in zip(lines, counts):
+        if group and acc + n > ncols:
+            rows.append(_pipe_cells(group))
+            group, acc = [], 0
+        group.append(line)
+        acc += n
+        if acc >= ncols:
+            rows.append(_pipe_cells(group))
+            group, acc = [], 0
+    if group:
+        rows.append(_pipe_cells(group))
+    return [row for row in rows if any(c.text for c in row)]
+
+
+def _pipe_columns(lines: list[MappedText], counts: list[int]) -> int:
+    """The column count: the row width under which most rows end on a padding run."""
+    best, best_score = max(counts), (-1, -1)
+    for k in sorted(set(range(2, max(counts) + 2))):
+        padded = covered = acc = 0
+        start = 0
+        for i, n in enumerate(counts):
+            if acc == 0:
+                start = i
+            acc += n
+            if acc == k:
+                covered += i - start + 1
+                has_text = any(lines[r].text.strip("| \t") for r in range(start, i + 1))
+                padded += has_text and PIPE_PADDING.search(lines[i].text) is not None
+                acc = 0
+            elif acc > k:
+                acc = 0
+        score = (covered + 2 * padded, padded)
+        if score > best_score:
+            best, best_score = k, score
+    return best
+
+
+def _pipe_cells(group: list[MappedText]) -> list[MappedText]:
+    """Cells of one row: each `|` closes a cell; a line that ends without one continues its cell."""
+    cells: list[MappedText] = []
+    current: list[MappedText] = []
+    for line in group:
+        pos = 0
+        for m in re.finditer(r"\|", line.text):
+            current.append(line[pos : m.start()])
+            cells.append(strip(join(current)))
+            current = []
+            pos = m.end()
+        rest = line[pos:]
+        if rest.text.strip():
+            current.append(strip(rest))
+    if current:
+        cells.append(strip(join(current)))
+    while cells and not cells[-1].text:
+        cells.pop()
+    return cells
+
+
+# --- shapes (c) and (d): whitespace grids and label/value lines ------------------------------
+@dataclass
+class _GridLine:
+    labels: list[MappedText]
+    values: list[MappedText]
+    header: bool = False
+    tabbed: bool = False  # cells separated by tabs: their boundaries are given, never merged
+
+
+def _grid_line(line: MappedText) -> _GridLine | None:
+    """A header line, or a line that ends in at least two value tokens; None otherwise."""
+    s = line.text
+    if "|" in s or _is_prose(s) or "。" in s:
+        return None
+    toks = tokens(line)
+    if len(toks) >= 3 and all(HEADER_CELL.match(t.text) for t in toks):
+        return _GridLine(labels=toks, values=[], header=True)
+    k = len(toks)
+    while k > 0 and is_value(toks[k - 1].text):
+        k -= 1
+    values = toks[k:]
+    if len(values) < 2:
+        return None
+    labels = toks[:k]
+    if len(labels) > 3 and "\t" not in s:
+        return None
+    return _GridLine(labels=labels, values=values, tabbed="\t" in s)
+
+
+def _is_label_line(s: str) -> bool:
+    return 0 < len(s) <= 30 and not _is_prose(s) and "|" not in s
+
+
+def _fit(cells: list[MappedText], n_labels: int, width: int) -> list[MappedText]:
+    """Merge label cells until the row has at most `width` cells; pad merged columns on the left."""
+    labels, values = cells[:n_labels], cells[n_labels:]
+    # a bracketed note (（15 分）) or a one- or two-character tail belongs to the label before it
+    i = 1
+    while len(labels) + len(values) > width and i < len(labels):
+        t = labels[i].text
+        if PAREN_NOTE.match(t) or len(t) <= 2:
+            labels[i - 1 : i + 1] = [labels[i - 1] + labels[i]]
+        else:
+            i += 1
+    # the last label was wrapped over several lines: join its pieces
+    while len(labels) + len(values) > width and len(labels) >= 2:
+        labels[-2:] = [labels[-2] + labels[-1]]
+    row = labels + values
+    if len(row) < width:
+        row = [MappedText("", [])] * (width - len(row)) + row
+    return row
+
+
+def _grid_table(items: list[tuple[MappedText, _GridLine | None]]) -> tuple[list[list[MappedText]], TableShape]:
+    """Rows from a run of grid lines and the label lines between them."""
+    header: list[MappedText] | None = None
+    raw_rows: list[tuple[list[MappedText], int]] = []
+    pending: list[MappedText] = []
+    separate = 0
+    for line, grid in items:
+        if grid is None:
+            pending.append(strip(line))
+            continue
+        if grid.header:
+            header = [*pending, *grid.labels] if pending and len(pending) <= 1 else grid.labels
+            pending = []
+            raw_rows.append((header, len(header)))
+            continue
+        if not grid.labels and pending:
+            separate += 1
+        labels = pending + grid.labels
+        raw_rows.append((labels + grid.values, -1 if grid.tabbed else len(labels)))
+        pending = []
+    widths = Counter(len(r) for r, _ in raw_rows if r is not header)
+    width = len(header) if header else (widths.most_common(1)[0][0] if widths else 0)
+    rows = [
+        r if r is header else _fit(r, n, max(width, len(r) if n < 0 else len(r) - n)) for r, n in raw_rows
+    ]
+    shape = "label_values" if separate * 2 >= len(raw_rows) - (1 if header else 0) else "grid"
+    return rows, shape
+
+
+# --- shape (b): one cell per line between blank lines -----------------------------------------
+def _cell_table(cells: list[MappedText]) -> list[list[MappedText]] | None:
+    """Header of N cells, then records (labels then values), right-aligned to N columns."""
+    if len(cells) < 3 or not all(HEADER_CELL.match(c.text) for c in cells[:3]):
+        return None
+    end = 0
+    while end < len(cells) and HEADER_CELL.match(cells[end].text):
+        end += 1
+    header = cells[:end]
+    width = len(header)
+    rows: list[list[MappedText]] = [header]
+    labels: list[MappedText] = []
+    values: list[MappedText] = []
+    for cell in cells[end:]:
+        if is_value(cell.text):
+            values.append(cell)
+            continue
+        if values:
+            rows.append(_fit(labels + values, len(labels), max(width, len(values) + 1)))
+            labels, values = [], []
+        labels.append(cell)
+    if values:
+        rows.append(_fit(labels + values, len(labels), max(width, len(values) + 1)))
+    records = [r for r in rows[1:] if sum(1 for c in r if c.text) >= 2]
+    if len(records) < 2:
+        return None
+    return rows
+
+
+# --- the scan ----------------------------------------------------------------------------------
+def lines_to_blocks(lines: list[MappedText]) -> list[RawBlock]:
+    """Blocks in reading order from cleaned lines (one `MappedText` per line, no newline)."""
+    lines = [strip(ln) for ln in lines]
+    n = len(lines)
+    wrap = wrap_width(lines)
+    blocks: list[RawBlock] = []
+    i = 0
+    para: list[MappedText] = []  # lines of the paragraph being built
+    para_kind: BlockKind = "paragraph"
+    para_level: int | None = None
+
+    def flush() -> None:
+        nonlocal para, para_kind, para_level
+        if para:
+            blocks.append(RawBlock(kind=para_kind, text=_join_wrapped(para), level=para_level))
+        para, para_kind, para_level = [], "paragraph", None
+
+    while i < n:
+        s = lines[i].text
+        if not s:
+            i += 1
+            continue
+        # (a) pipe rows
+        if _is_pipe_line(s):
+            j = i
+            run: list[MappedText] = []
+            while j < n and (lines[j].text == "" or _is_pipe_line(lines[j].text)):
+                if lines[j].text:
+                    run.append(lines[j])
+                j += 1
+            rows = _pipe_rows(run)
+            if len(rows) >= 2 and sum(len(r) >= 2 for r in rows) >= 2:
+                flush()
+                blocks.append(RawBlock(kind="table", rows=rows, recovered=True, shape="pipe"))
+                i = j
+                continue
+        # (c)/(d) whitespace grids and label/value lines
+        grid = _grid_line(lines[i])
+        if grid is not None or (_is_label_line(s) and i + 1 < n):
+            table = _scan_grid(lines, i)
+            if table is not None:
+                rows, shape, j = table
+                flush()
+                blocks.append(RawBlock(kind="table", rows=rows, recovered=True, shape=shape))
+                i = j
+                continue
+        # (b) one cell per line between blank lines
+        if HEADER_CELL.match(s):
+            table_b = _scan_cells(lines, i)
+            if table_b is not None:
+                rows, j = table_b
+                flush()
+                blocks.append(RawBlock(kind="table", rows=rows, recovered=True, shape="cell_lines"))
+                i = j
+                continue
+        # headings, list items, paragraphs with hard wraps joined
+        numbering = match_numbering(s)
+        kind, level = _line_kind(s, numbering)
+        if para and _continues(para, s, numbering, para_kind, wrap=wrap, blank=not lines[i - 1].text):
+            para.append(lines[i])
+        else:
+            flush()
+            para, para_kind, para_level = [lines[i]], kind, level
+        i += 1
+    flush()
+    return blocks
+
+
+def _line_kind(s: str, numbering: Numbering | None) -> tuple[BlockKind, int | None]:
+    if numbering is None:
+        return "paragraph", None
+    short = len(s) <= MAX_HEADING_CHARS and INNER_PUNCT.search(s.rstrip("。:：")) is None
+    if numbering.style in HEADING_STYLES and short:
+        return "heading", numbering.level
+    if numbering.style in LIST_STYLES:
+        return ("heading" if short and len(s) <= 24 else "list_item"), numbering.level
+    return "paragraph", None
+
+
+WIDE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
+
+
+def display_width(s: str) -> int:
+    """Columns the line takes on a page: Chinese characters count twice."""
+    return len(s) + len(WIDE.findall(s))
+
+
+def wrap_width(lines: list[MappedText]) -> int | None:
+    """The width at which a converter wrapped lines: the most common width of long lines.
+
+    Lines cut at the page edge share one width (give or take a character); documents whose
+    paragraphs are one line each have no such mode, and then nothing is joined by width.
+    """
+    widths = [display_width(ln.text) for ln in lines if len(ln.text) >= MIN_WRAP_CHARS]
+    if len(widths) < 3:
+        return None
+    buckets = Counter(w // 4 for w in widths)
+    bucket, count = buckets.most_common(1)[0]
+    if count < 5 or count < 0.15 * len(widths):
+        return None
+    return bucket * 4 + 3
+
+
+def _continues(
+    para: list[MappedText], line: str, numbering: Numbering | None, prev_kind: BlockKind, *, wrap: int | None, blank: bool
+) -> bool:
+    """Whether `line` continues the sentence that the paragraph's last line broke off (a hard wrap).
+
+    `wrap` is the document's wrap width (None: no wrapping seen); `blank` says a blank line
+    lies between the two. Text wrapped inside a narrow table cell has its own width: two lines
+    of the same width, the first unfinished, are a wrap too.
+    """
+    prev = para[-1].text
+    if numbering is not None or not prev or prev[-1] in SENTENCE_END:
+        return False
+    if prev[-1] in CLOSERS and len(prev) >= 2 and prev[-2] in SENTENCE_END:
+        return False
+    if PAREN_NOTE.match(line) or HEADER_CELL.match(line):
+        return False
+    width = display_width(prev)
+    at_edge = wrap is not None and width >= 0.85 * wrap
+    if not at_edge and width >= LOCAL_WRAP_MIN:
+        before = display_width(para[-2].text) if len(para) >= 2 else None
+        at_edge = abs(width - (before if before is not None else display_width(line))) <= 2
+    if prev_kind == "heading":
+        # a heading wrapped at the page edge keeps only a short tail (…设定情 / 况。)
+        return at_edge and len(line) <= 6
+    if at_edge:
+        return True
+    # an unfinished clause (ends in a comma) continues on the next line when nothing lies between
+    return not blank and len(prev) >= MIN_WRAP_CHARS and prev[-1] in "，、,"
+
+
+def _join_wrapped(parts: list[MappedText]) -> MappedText:
+    out = parts[0]
+    for part in parts[1:]:
+        if out.text[-1:].isascii() and out.text[-1:].isalnum() and part.text[:1].isascii() and part.text[:1].isalnum():
+            out = out + out.inserted(" ", out.origin[-1] + 1)
+        out = out + part
+    return out
+
+
+def _scan_grid(lines: list[MappedText], i: int) -> tuple[list[list[MappedText]], TableShape, int] | None:
+    """A run of grid lines starting at `i` (label lines allowed between them), or None."""
+    n = len(lines)
+    items: list[tuple[MappedText, _GridLine | None]] = []
+    j, last_grid, labels_since = i, -1, 0
+    while j < n:
+        s = lines[j].text
+        if not s:
+            j += 1
+            continue
+        grid = _grid_line(lines[j])
+        if grid is not None:
+            items.append((lines[j], grid))
+            last_grid, labels_since = len(items), 0
+        elif _is_label_line(s) and labels_since < 10:
+            if match_numbering(s) is not None and match_numbering(s).style in HEADING_STYLES - {"table_title"}:
+                break
+            items.append((lines[j], None))
+            labels_since += 1
+        else:
+            break
+        j += 1
+    if last_grid < 0:
+        return None
+    items = items[:last_grid]
+    grids = [g for _, g in items if g is not None]
+    records = [g for g in grids if not g.header]
+    has_header = any(g.header for g in grids)
+    if len(records) < 2 or (len(records) < 3 and not has_header):
+        return None
+    if not has_header and items[0][1] is None:
+        # without a header, a table starts at its first record, or at the label line whose
+        # values follow on the next line
+        nxt = items[1][1] if len(items) > 1 else None
+        if nxt is None or nxt.labels:
+            return None
+    # the table ends at its last grid line; give back the label lines after it
+    end = i
+    count = 0
+    while count < len(items):
+        if lines[end].text:
+            count += 1
+        end += 1
+    rows, shape = _grid_table(items)
+    return rows, shape, end
+
+
+def _scan_cells(lines: list[MappedText], i: int) -> tuple[list[list[MappedText]], int] | None:
+    """One cell per line, the lines separated by blank lines, from a header at `i`."""
+    n = len(lines)
+    cells: list[MappedText] = []
+    j = i
+    while j < n:
+        s = lines[j].text
+        if not s:
+            j += 1
+            continue
+        if _is_prose(s) or "|" in s or (cells and lines[j - 1].text):
+            break  # running text, another shape, or two content lines without a blank between
+        cells.append(lines[j])
+        j += 1
+    if len(cells) < 6:
+        return None
+    rows = _cell_table(cells)
+    if rows is None:
+        return None
+    return rows, j
+
+
+def add_blocks(builder: DocumentBuilder, blocks: list[RawBlock], *, page: int | None = None) -> None:
+    """Lay `blocks` into `builder` in order."""
+    for block in blocks:
+        if block.kind == "table":
+            builder.add_table(block.rows, page=page, recovered=block.recovered)  # type: ignore[arg-type]
+        elif block.text is not None:
+            builder.add_text(block.kind, block.text, page=page, level=block.level)
