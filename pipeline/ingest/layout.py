@@ -53,6 +53,8 @@ MAX_HEADING_CHARS = 40
 MIN_WRAP_CHARS = 16
 # lines of equal width at least this wide (in columns, a Chinese character is two) are a local wrap
 LOCAL_WRAP_MIN = 24
+# label lines allowed between two rows of a grid (a label wrapped in a narrow cell)
+MAX_PENDING_LABELS = 10
 INNER_PUNCT = re.compile(r"[，。；,;！？]")
 
 _NUMBER = r"(?:\d+(?:[.,]\d+)*|\d*\.\d+)"
@@ -244,8 +246,7 @@ def _grid_table(items: list[tuple[MappedText, _GridLine | None]]) -> tuple[list[
             pending.append(strip(line))
             continue
         if grid.header:
-            header = [*pending, *grid.labels] if pending and len(pending) <= 1 else grid.labels
-            pending = []
+            header = grid.labels
             raw_rows.append((header, len(header)))
             continue
         if not grid.labels and pending:
@@ -285,6 +286,8 @@ def _cell_table(cells: list[MappedText]) -> list[list[MappedText]] | None:
         labels.append(cell)
     if values:
         rows.append(_fit(labels + values, len(labels), max(width, len(values) + 1)))
+    elif labels:
+        rows.append(labels)  # labels whose values the excerpt does not have
     records = [r for r in rows[1:] if sum(1 for c in r if c.text) >= 2]
     if len(records) < 2:
         return None
@@ -297,6 +300,10 @@ def lines_to_blocks(lines: list[MappedText]) -> list[RawBlock]:
     lines = [strip(ln) for ln in lines]
     n = len(lines)
     wrap = wrap_width(lines)
+    grids = [_grid_line(ln) if ln.text else None for ln in lines]
+    next_grid = [n + 2 * MAX_PENDING_LABELS + 2] * (n + 1)  # index of the next grid line
+    for k in range(n - 1, -1, -1):
+        next_grid[k] = k if grids[k] is not None else next_grid[k + 1]
     blocks: list[RawBlock] = []
     i = 0
     para: list[MappedText] = []  # lines of the paragraph being built
@@ -329,9 +336,8 @@ def lines_to_blocks(lines: list[MappedText]) -> list[RawBlock]:
                 i = j
                 continue
         # (c)/(d) whitespace grids and label/value lines
-        grid = _grid_line(lines[i])
-        if grid is not None or (_is_label_line(s) and i + 1 < n):
-            table = _scan_grid(lines, i)
+        if next_grid[i] - i <= 2 * MAX_PENDING_LABELS + 1:
+            table = _scan_grid(lines, i, grids)
             if table is not None:
                 rows, shape, j = table
                 flush()
@@ -434,7 +440,9 @@ def _join_wrapped(parts: list[MappedText]) -> MappedText:
     return out
 
 
-def _scan_grid(lines: list[MappedText], i: int) -> tuple[list[list[MappedText]], TableShape, int] | None:
+def _scan_grid(
+    lines: list[MappedText], i: int, grids: list[_GridLine | None]
+) -> tuple[list[list[MappedText]], TableShape, int] | None:
     """A run of grid lines starting at `i` (label lines allowed between them), or None."""
     n = len(lines)
     items: list[tuple[MappedText, _GridLine | None]] = []
@@ -444,11 +452,11 @@ def _scan_grid(lines: list[MappedText], i: int) -> tuple[list[list[MappedText]],
         if not s:
             j += 1
             continue
-        grid = _grid_line(lines[j])
+        grid = grids[j]
         if grid is not None:
             items.append((lines[j], grid))
             last_grid, labels_since = len(items), 0
-        elif _is_label_line(s) and labels_since < 10:
+        elif _is_label_line(s) and labels_since < MAX_PENDING_LABELS:
             if match_numbering(s) is not None and match_numbering(s).style in HEADING_STYLES - {"table_title"}:
                 break
             items.append((lines[j], None))
@@ -464,6 +472,9 @@ def _scan_grid(lines: list[MappedText], i: int) -> tuple[list[list[MappedText]],
     has_header = any(g.header for g in grids)
     if len(records) < 2 or (len(records) < 3 and not has_header):
         return None
+    first_grid = next(g for _, g in items if g is not None)
+    if first_grid.header and items[0][1] is not first_grid:
+        return None  # the table starts at its header; the lines before it are text
     if not has_header and items[0][1] is None:
         # without a header, a table starts at its first record, or at the label line whose
         # values follow on the next line

@@ -95,14 +95,15 @@ class MappedText:
 
     def runs(self) -> list[OffsetRun]:
         """Compress the origins into runs of consecutively copied characters."""
-        out: list[OffsetRun] = []
+        spans: list[list[int]] = []  # [start, raw_start, length], plain ints while counting
+        last: list[int] | None = None
         for i, o in enumerate(self.origin):
-            last = out[-1] if out else None
-            if last and last.start + last.length == i and last.raw_start + last.length == o:
-                last.length += 1
+            if last is not None and last[1] + last[2] == o:
+                last[2] += 1
             else:
-                out.append(OffsetRun(start=i, raw_start=o, length=1))
-        return out
+                last = [i, o, 1]
+                spans.append(last)
+        return [OffsetRun(start=a, raw_start=b, length=c) for a, b, c in spans]
 
 
 def join(parts: Iterable[MappedText], sep: MappedText | None = None) -> MappedText:
