@@ -83,6 +83,7 @@ _SUPERSCRIPTS = {"2": "²", "3": "³"}
 _SCRIPT = re.compile(r"([\^_])\{([^{}]*)\}|([\^_])(\w)")
 _BRACES = re.compile(r"[{}]")
 _MATH_SPACE = re.compile(r"\s+")
+_MATH_WRAP = re.compile(r"[ \t]*\n[ \t]*")
 # a backslash command or escaped symbol outside dollars (\% in running text)
 STRAY_COMMAND = re.compile(rf"\\(?:(?:{_COMMAND_NAMES})(?![a-zA-Z])|[%$])")
 # a dollar left alone next to math-like symbols (an unpaired delimiter), not a price ($100)
@@ -102,9 +103,9 @@ def _script(match: re.Match[str]) -> str:
 
 def latex_to_text(math: str) -> str:
     """The plain text of a short LaTeX math fragment: `\\geq 90\\%` → `≥90%`."""
-    body = _MATH_SPACE.sub("", math)  # also rejoins a command split by a line wrap (\le⏎q)
+    body = _MATH_WRAP.sub("", math)  # rejoins a command split by a line wrap (\le⏎q)
     body = LATEX_COMMAND.sub(_command, body)
-    body = _SCRIPT.sub(_script, body)
+    body = _SCRIPT.sub(_script, _MATH_SPACE.sub("", body))
     return _BRACES.sub("", body)
 
 
