@@ -404,7 +404,7 @@ def open_sinks(
 ) -> Iterator[Sinks]:
     """JSONL and/or DuckDB sinks, closed (and committed) on exit.
 
-    `review` is accepted for the review-page writer of `pipeline.annotate`; it writes nothing here.
+    `review`: a folder for one HTML review page per document (`pipeline.normalize.review`).
     """
     sinks: list = []
     try:
@@ -412,6 +412,10 @@ def open_sinks(
             sinks.append(JsonlSink(output))
         if db:
             sinks.append(DuckDBSink(db, commit_every=commit_every))
+        if review:
+            from pipeline.normalize.review import ReviewSink
+
+            sinks.append(ReviewSink(review))
         yield Sinks(sinks)
     finally:
         for s in sinks:

@@ -50,7 +50,9 @@ class NormalizeStage(Stage):
 def normalize(doc: Document, *, settings=None, calibrators: CalibrationSet | None = None) -> Document:
     settings = settings or load_settings()
     labeled = label_amounts(doc, settings)
-    money = [m for m in doc.mentions if m.label == "MONEY"] or [amount_mention(a) for a in labeled]
+    money = [m for m in doc.mentions if m.label == "MONEY"]
+    # our own reading fills in the amounts no extractor stated (prose, when only tables were read)
+    money += [amount_mention(a) for a in labeled if not any(m.start < a.end and a.start < m.end for m in money)]
     doc.amounts = reconcile_amounts(money)
 
     rows = indicator_rows(doc)
