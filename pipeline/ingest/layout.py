@@ -73,7 +73,7 @@ VALUE_TOKEN = re.compile(
 HEADER_CELL = re.compile(
     r"^(?:[一二三四]级指标|(?:年度|全年)?(?:指标值|目标值|实际值|完成值|实际完成值|实际完成指标值|预期目标)"
     r"|分值|得分|权重|指标名称|指标内容|绩效指标|指标|指标性质|计量单位|单位|备注|评分标准|"
-    r"偏差原因\S*|未完成原因\S*|(?:全年|年初)?(?:预算数|执行数|执行率)\S*|主要内容|任务名称|项目名称|序号"
+    r"偏差原因\S*|未完成原因\S*|(?:全年|年初)?(?:预算数|执行数|执行率)\S*|主要内容|任务名称|项目名称|项目|科目|类别|名称|序号"
     r"|实际完成情况|完成情况|目标实际完成情况)$"
 )
 PIPE_PADDING = re.compile(r"\|[ \t]*\|[ \t|]*$")
@@ -199,6 +199,9 @@ def _grid_line(line: MappedText) -> _GridLine | None:
     toks = tokens(line)
     if len(toks) >= 3 and all(HEADER_CELL.match(t.text) for t in toks):
         return _GridLine(labels=toks, values=[], header=True)
+    tabbed = "\t" in s
+    if tabbed and len(toks) >= 3 and any(HEADER_CELL.match(t.text) for t in toks) and not any(is_value(t.text) for t in toks):
+        return _GridLine(labels=toks, values=[], header=True, tabbed=True)
     k = len(toks)
     while k > 0 and is_value(toks[k - 1].text):
         k -= 1
@@ -208,7 +211,7 @@ def _grid_line(line: MappedText) -> _GridLine | None:
     labels = toks[:k]
     if len(labels) > 3 and "\t" not in s:
         return None
-    return _GridLine(labels=labels, values=values, tabbed="\t" in s)
+    return _GridLine(labels=labels, values=values, tabbed=tabbed)
 
 
 def _is_label_line(s: str) -> bool:

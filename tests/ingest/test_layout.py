@@ -1,0 +1,261 @@
+"""Line structure on our own text: flattened tables of each shape, hard wraps, no false tables."""
+
+from __future__ import annotations
+
+from pipeline.ingest.layout import RawBlock, display_width, lines_to_blocks
+from pipeline.ingest.offsets import MappedText
+
+
+def blocks_of(text: str) -> list[RawBlock]:
+    lines, pos = [], 0
+    for line in text.split("\n"):
+        lines.append(MappedText.raw(line, pos))
+        pos += len(line) + 1
+    return lines_to_blocks(lines)
+
+
+def tables(blocks: list[RawBlock]) -> list[RawBlock]:
+    return [b for b in blocks if b.kind == "table"]
+
+
+def cells(block: RawBlock) -> list[list[str]]:
+    return [[c.text for c in row] for row in block.rows]
+
+
+def assert_offsets(text: str, blocks: list[RawBlock]) -> None:
+    """Every kept character of every block points at itself in the source text."""
+    for b in blocks:
+        pieces = [b.text] if b.text is not None else [c for row in b.rows for c in row]
+        for piece in pieces:
+            for ch, o in zip(piece.text, piece.origin):
+                assert ch == " " or text[o] == ch
+
+
+# --- shape (a): pipe rows ---------------------------------------------------------------------
+PIPE_ROWS = """示范单位项目自评表 | ||||
+项目 | 预算数 | 执行数 | 执行率 | |
+基本支出 | 120.50 | 118.20 |
+98% | |
+项目支出 | 60.00 | 55.10 | 92% | |
+合计 | 180.50 | 173.30 | 96% | |"""
+
+PIPE_ONE_CELL_PER_LINE = """示范项目绩效表 |
+||||
+指标 |
+目标值 |
+完成值 |
+得分 |
+|
+培训人次 |
+≥200人次 |
+230人次 |
+10 |
+|
+宣传场次 |
+≥12场 |
+15场 |
+8 |
+|"""
+
+
+def test_pipe_rows_with_a_broken_row() -> None:
+    blocks = blocks_of(PIPE_ROWS)
+    assert [b.kind for b in blocks] == ["table"]
+    t = blocks[0]
+    assert t.recovered and t.shape == "pipe"
+    assert cells(t) == [
+        ["示范单位项目自评表"],
+        ["项目", "预算数", "执行数", "执行率"],
+        ["基本支出", "120.50", "118.20", "98%"],
+        ["项目支出", "60.00", "55.10", "92%"],
+        ["合计", "180.50", "173.30", "96%"],
+    ]
+    assert_offsets(PIPE_ROWS, blocks)
+
+
+def test_pipe_one_cell_per_line() -> None:
+    blocks = blocks_of(PIPE_ONE_CELL_PER_LINE)
+    t = tables(blocks)[0]
+    assert t.shape == "pipe"
+    rows = cells(t)
+    assert rows[0] == ["示范项目绩效表"]
+    assert ["指标", "目标值", "完成值", "得分"] in rows
+    assert ["培训人次", "≥200人次", "230人次", "10"] in rows
+    assert ["宣传场次", "≥12场", "15场", "8"] in rows
+    assert_offsets(PIPE_ONE_CELL_PER_LINE, blocks)
+
+
+# --- shape (b): one cell per line between blank lines -----------------------------------------
+CELL_LINES = "\n\n".join(
+    [
+        "一级指标", "二级指标", "三级指标", "指标值", "实际完成值",
+        "产出指标", "数量指标", "培训人次", "≥200人次", "230人次",
+        "组织活动场次", "≥12场", "15场",
+        "效益指标", "满意度指标", "群众满意度", "≥90%", "95%",
+    ]
+)  # fmt: skip
+
+
+def test_cell_lines() -> None:
+    blocks = blocks_of(CELL_LINES)
+    assert [b.kind for b in blocks] == ["table"]
+    t = blocks[0]
+    assert t.shape == "cell_lines"
+    assert cells(t) == [
+        ["一级指标", "二级指标", "三级指标", "指标值", "实际完成值"],
+        ["产出指标", "数量指标", "培训人次", "≥200人次", "230人次"],
+        ["", "", "组织活动场次", "≥12场", "15场"],
+        ["效益指标", "满意度指标", "群众满意度", "≥90%", "95%"],
+    ]
+    assert_offsets(CELL_LINES, blocks)
+
+
+# --- shape (c): whitespace-separated rows -----------------------------------------------------
+GRID = """绩效指标完成情况
+一级指标 二级指标 三级指标 年度指标值 实际完成值
+产出指标 数量指标 召开培训会议 ≥2次 3次
+质量指标 培训合格率 ≥95% 98%
+效益指标 社会效益指标 政策知晓率 ≥85% 90%
+说明：以上数据为示例。"""
+
+GRID_TABS = "项目\t预算数\t执行数\n办公经费\t12.5\t11.8\n差旅经费\t6.0\t5.2\n印刷经费\t3.1\t3.1"
+
+
+def test_grid() -> None:
+    blocks = blocks_of(GRID)
+    assert [b.kind for b in blocks] == ["paragraph", "table", "paragraph"]
+    t = blocks[1]
+    assert t.shape == "grid"
+    assert cells(t) == [
+        ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值"],
+        ["产出指标", "数量指标", "召开培训会议", "≥2次", "3次"],
+        ["", "质量指标", "培训合格率", "≥95%", "98%"],
+        ["效益指标", "社会效益指标", "政策知晓率", "≥85%", "90%"],
+    ]
+    assert_offsets(GRID, blocks)
+
+
+def test_grid_with_tabs() -> None:
+    t = tables(blocks_of(GRID_TABS))[0]
+    assert cells(t) == [["项目", "预算数", "执行数"], ["办公经费", "12.5", "11.8"], ["差旅经费", "6.0", "5.2"], ["印刷经费", "3.1", "3.1"]]
+
+
+# --- shape (d): a label, then its values on the next line -------------------------------------
+LABEL_VALUES = """一级指标 二级指标 三级指标 指标值 完成值 分值 得分
+投入指标
+（20 分）
+预算管理
+预算执行率
+>90% 96% 5 5
+资金到位率
+100% 100% 5 4
+过程指标
+（30 分）
+业务管理
+制度执行有效性
+有效 有效 6 6"""
+
+
+def test_label_values() -> None:
+    blocks = blocks_of(LABEL_VALUES)
+    assert [b.kind for b in blocks] == ["table"]
+    t = blocks[0]
+    assert t.shape == "label_values"
+    assert cells(t) == [
+        ["一级指标", "二级指标", "三级指标", "指标值", "完成值", "分值", "得分"],
+        ["投入指标（20 分）", "预算管理", "预算执行率", ">90%", "96%", "5", "5"],
+        ["", "", "资金到位率", "100%", "100%", "5", "4"],
+        ["过程指标（30 分）", "业务管理", "制度执行有效性", "有效", "有效", "6", "6"],
+    ]
+    assert_offsets(LABEL_VALUES, blocks)
+
+
+# --- prose stays prose ------------------------------------------------------------------------
+PROSE = """第一部分 示范单位概况
+一、主要职责
+本单位 2023 年度收入合计 1250.35 万元，支出合计 1180.20 万元，结余 70.15 万元。
+（一）收入情况
+1. 财政拨款收入 1000.00 万元 占 80.0%
+2. 其他收入 250.35 万元 占 20.0%
+二、目录
+一、单位概况 3
+二、收支情况 5
+三、绩效情况 8
+附件1
+示范项目绩效自评表
+本年度共开展培训 12 次 参训 860 人次 满意度 96%
+下一步将继续加强管理，提高资金使用效益。"""
+
+
+def test_prose_is_not_a_table() -> None:
+    blocks = blocks_of(PROSE)
+    assert not tables(blocks)
+    kinds = {b.text.text: (b.kind, b.level) for b in blocks if b.text is not None}
+    assert kinds["第一部分 示范单位概况"] == ("heading", 1)
+    assert kinds["一、主要职责"] == ("heading", 2)
+    assert kinds["（一）收入情况"] == ("heading", 3)
+    assert kinds["附件1"] == ("heading", 1)
+    assert kinds["示范项目绩效自评表"][0] == "heading"
+    assert len(blocks) == len(PROSE.split("\n")), "no line of this text is a wrap"
+
+
+# --- hard wraps -------------------------------------------------------------------------------
+# a converter cut these lines at one page width (24 Chinese characters), blank lines between
+WRAPPED = """一、示范单位绩效目标完成情况
+
+本年度示范单位围绕年度目标认真组织实施各项工作任务，全年共
+
+开展业务培训十二次，参训人员八百六十人次，培训合格率达到九
+
+十八个百分点，服务对象满意度保持较高水平，各项指标均按计划
+
+完成。
+
+（一）存在的问题
+
+部分项目前期论证不够充分，预算编制的精细化程度仍需进一步提
+
+高，绩效目标设置的针对性和可衡量性有待加强，资金支出进度偏
+
+慢。
+
+二、改进措施
+
+下一步将加强项目前期论证，细化预算编制，完善绩效目标设置。"""
+
+
+def test_hard_wraps_are_joined_and_headings_never() -> None:
+    blocks = blocks_of(WRAPPED)
+    texts = [(b.kind, b.text.text) for b in blocks]
+    assert [k for k, _ in texts] == ["heading", "paragraph", "heading", "paragraph", "heading", "paragraph"]
+    assert texts[1][1].startswith("本年度") and texts[1][1].endswith("完成。")
+    assert "九十八个百分点" in texts[1][1]
+    assert texts[3][1].endswith("偏慢。")
+    assert_offsets(WRAPPED, blocks)
+
+
+def test_short_unfinished_lines_are_not_joined() -> None:
+    text = "示范项目基本信息\n项目名称\n示范道路维护\n主管部门\n示范交通局"
+    blocks = blocks_of(text)
+    assert [b.text.text for b in blocks] == text.split("\n")
+
+
+def test_narrow_cell_wrap_is_joined() -> None:
+    # text wrapped inside a narrow cell: equal-width lines, the first ones unfinished
+    text = "任务1 示范培训\n组织开展面向基层的业务能力培\n训活动，提升工作人员专业水平\n，全年覆盖所有科室。"
+    blocks = blocks_of(text)
+    assert [b.kind for b in blocks] == ["heading", "paragraph"]
+    assert blocks[1].text.text.endswith("全年覆盖所有科室。")
+
+
+def test_latin_words_keep_a_space_when_joined() -> None:
+    first, second = "The demo unit finished its yearly plan", "for training across all of its offices."
+    assert abs(display_width(first) - display_width(second)) <= 2
+    blocks = blocks_of(f"{first}\n{second}")
+    assert [b.text.text for b in blocks] == [f"{first} {second}"]
+    joined = blocks[0].text
+    assert joined.origin[len(first)] == len(first), "the inserted space points at the line break"
+
+
+def test_display_width() -> None:
+    assert display_width("ab") == 2 and display_width("示范") == 4 and display_width("示范1") == 5
