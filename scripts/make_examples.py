@@ -1,6 +1,6 @@
-"""Regenerate the example documents (docx, pdf, xlsx, html) deterministically.
+"""Regenerate the example documents in examples/ (docx, pdf, xlsx, html) deterministically.
 
-    .venv/bin/python examples/make_examples.py
+    .venv/bin/python scripts/make_examples.py
 
 Everything here is invented: the units (青石县文化馆, 云岭县总工会), projects, numbers and
 indicators. The .txt example is written by hand. The builders live in
@@ -12,8 +12,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests"))
+REPO = Path(__file__).resolve().parents[1]
+HERE = REPO / "examples"
+sys.path.insert(0, str(REPO / "tests"))
 
 from ingest.fixtures import write_docx, write_pdf, write_xlsx  # noqa: E402
 
