@@ -32,7 +32,8 @@ MAX_RUN_IN = 16  # a run-in title: 一、部门职责：本部门主要…
 MAX_DOC_TITLE = 60
 _CLAUSE = re.compile(r"[。；;，,！？!?]")
 _RUN_IN = re.compile(r"[：:。]")
-_TOC = re.compile(r"^\s*目\s*录\s*$")
+# 目录 ending a line (a converter may have glued a title or navigation text before it)
+_TOC = re.compile(r"(?m)(?P<toc>目[ \t\u3000]*录)[ \t\u3000]*$")
 _SPACE = " \t\u3000\u00a0"
 
 
@@ -74,6 +75,8 @@ def heading_in_line(line: str, *, marked: bool = False) -> tuple[int, int, Numbe
         return None
     rest = line[numbering.end :].rstrip(_SPACE)
     core = rest.rstrip("。：:")
+    if numbering.style in LIST_STYLES and _list_sentence(rest):
+        return None
     limit = MAX_LIST_TITLE if numbering.style in LIST_STYLES else MAX_TITLE
     if marked and len(core) <= MAX_DOC_TITLE:
         return lead, numbering.end + len(rest), numbering
@@ -138,13 +141,10 @@ def _table_title_row(text: str, block: Block) -> Heading | None:
 
 def _fold_toc(text: str, headings: list[Heading]) -> list[Heading]:
     """A 目录 line and the entries after it become one `toc` heading."""
-    toc_at = None
-    for m in re.finditer(r"(?m)^[ \t\u3000]*目[ \t\u3000]*录[ \t\u3000]*$", text):
-        toc_at = m
-        break
+    toc_at = _TOC.search(text)
     if toc_at is None:
         return headings
-    toc_start = toc_at.start() + len(toc_at.group()) - len(toc_at.group().lstrip(_SPACE))
+    toc_start = toc_at.start("toc")
     entries = [h for h in headings if h.start > toc_start]
     if len(entries) < 2:
         return headings
@@ -158,9 +158,9 @@ def _fold_toc(text: str, headings: list[Heading]) -> list[Heading]:
     if body is None:
         return headings
     toc = Heading(
-        title=text[toc_start : toc_at.end()].strip(_SPACE),
+        title=toc_at.group("toc"),
         start=toc_start,
-        title_end=toc_at.end() - (len(toc_at.group()) - len(toc_at.group().rstrip(_SPACE))),
+        title_end=toc_at.end("toc"),
         style="toc",
         number=None,
         value=None,
@@ -181,7 +181,7 @@ def doc_title(doc: Document, first_heading: int) -> Heading | None:
         if len(body) <= MAX_DOC_TITLE and not _CLAUSE.search(body) and "|" not in body:
             s = pos + line.index(body)
             return Heading(title=body, start=s, title_end=s + len(body), style="title", number=None, value=None)
-        return Heading(title="", start=pos + line.index(body), title_end=pos + line.index(body), style="title", number=None, value=None)
+        return None  # the text opens with prose or navigation: no title
     return None
 
 
