@@ -91,9 +91,11 @@ def read(path: Path, data: bytes) -> Document:
                 continue
             _lay_out(builder, content, body_size, heading_sizes, clean)
         scanned_all = ocr_pages > 0 and not any(p.lines or p.tables for p in pages)
-        return builder.build(
+        doc = builder.build(
             path=path, data=data, fmt="pdf-scan" if scanned_all else "pdf", pages=len(pages), ocr=ocr_pages > 0
         )
+        doc.offset_map = []  # a PDF has no raw text to map back to
+        return doc
     finally:
         pdfium_doc.close()
 
@@ -215,18 +217,33 @@ def _heading_levels(pages: list[PageContent], body: float) -> dict[float, int]:
 
 
 def _lay_out(builder: DocumentBuilder, content: PageContent, body: float, levels: dict[float, int], clean) -> None:
-    """The page's headings, paragraphs and tables, top to bottom."""
+    """The page's headings, paragraphs and tables, top to bottom.
+
+    Lines set larger than the body are headings. The other lines between two tables or
+    headings are joined where the page wrapped them (a line that reaches the right edge,
+    followed by one that is not indented) and handed to `layout.lines_to_blocks`, which
+    finds numbered headings, list items and tables flattened into text lines.
+    """
     items: list[tuple[float, str, object]] = [(line.top, "line", line) for line in content.lines]
     items += [(top, "table", (grid, merged)) for top, grid, merged in content.tables]
     items.sort(key=lambda t: t[0])
     right = max((line.x1 for line in content.lines), default=content.width)
     left = min((line.x0 for line in content.lines), default=0.0)
     paragraph: list[Line] = []
+    chunk: list[str] = []
+
+    def end_paragraph() -> None:
+        if paragraph:
+            text = clean(_join_lines([ln.text for ln in paragraph]))
+            if text:
+                chunk.append(text)
+            paragraph.clear()
 
     def flush() -> None:
-        if paragraph:
-            builder.add_text("paragraph", clean(_join_lines([ln.text for ln in paragraph])), page=content.number)
-            paragraph.clear()
+        end_paragraph()
+        if chunk:
+            _add_text_lines(builder, chunk, page=content.number)
+            chunk.clear()
 
     for _, kind, item in items:
         if kind == "table":
@@ -244,9 +261,22 @@ def _lay_out(builder: DocumentBuilder, content: PageContent, body: float, levels
         em = line.size or body or 10.0
         indented = line.x0 > left + em * 1.2
         if paragraph and (indented or paragraph[-1].x1 < right - em * 1.5):
-            flush()
+            end_paragraph()
         paragraph.append(line)
     flush()
+
+
+def _add_text_lines(builder: DocumentBuilder, lines: list[str], *, page: int) -> None:
+    """Paragraph lines through `layout.lines_to_blocks` when it exists, else one paragraph each."""
+    try:
+        from pipeline.ingest.layout import add_blocks, lines_to_blocks
+    except ImportError:
+        for text in lines:
+            builder.add_text("paragraph", text, page=page)
+        return
+    from pipeline.ingest.offsets import MappedText
+
+    add_blocks(builder, lines_to_blocks([MappedText.raw(text) for text in lines]), page=page)
 
 
 def _join_lines(lines: list[str]) -> str:

@@ -158,3 +158,18 @@ def test_page_without_text_layer_goes_to_ocr(tmp_path):
     page2 = "".join(doc.text[b.start : b.end] for b in doc.blocks if b.page == 2)
     assert char_accuracy("".join(lines), page2) >= 0.9
     assert char_accuracy(items_text(PAGES[2]), "".join(doc.text[b.start : b.end] for b in doc.blocks if b.page == 1)) >= 0.98
+
+
+def test_borderless_table_recovered_from_text_lines(tmp_path):
+    rows = [
+        ["一级指标", "二级指标", "三级指标", "指标值", "完成值"],
+        ["产出指标", "数量指标", "群众文化活动场次", "≥60场", "65场"],
+        ["产出指标", "质量指标", "档案完整率", "100%", "100%"],
+        ["效益指标", "社会效益指标", "服务群众人次", "≥4万人次", "4.2万人次"],
+    ]
+    page = [("paragraph", "（一）绩效指标完成情况。"), *[("list", "  ".join(r)) for r in rows], ("paragraph", "以上指标均已完成。")]
+    doc = read_document(write_pdf(tmp_path / "flat.pdf", [page], page_number=None))
+    tables = [b for b in doc.blocks if b.kind == "table"]
+    assert len(tables) == 1 and tables[0].recovered
+    assert [[c.text for c in row] for row in tables[0].rows] == rows
+    assert doc.blocks[-1].kind == "paragraph" and doc.text[doc.blocks[-1].start :] == "以上指标均已完成。"
