@@ -236,6 +236,22 @@ def query(
 
 
 @app.command()
+def synth(
+    n: Annotated[int, typer.Argument(help="How many documents to write.", min=0)],
+    outdir: Annotated[Path, typer.Argument(help="Folder to write them into (created).")],
+    formats: Annotated[str, typer.Option("--formats", help="Comma-separated: txt,docx,pdf,html,xlsx,png.")] = "txt",
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same documents.")] = 0,
+) -> None:
+    """Write synthetic disclosures with their gold records (<name>.gold.json) and, for txt, annotations."""
+    from pipeline.synth import generate
+    from pipeline.synth.writers import write_corpus
+
+    chosen = [f.strip() for f in formats.split(",") if f.strip()]
+    written = write_corpus(generate(n, seed=seed), outdir, formats=chosen)
+    console.print(f"wrote {written} document(s) as {', '.join(chosen)} to {escape(str(outdir))}")
+
+
+@app.command()
 def schema(
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write to this file instead of stdout.")] = None,
 ) -> None:
@@ -262,6 +278,118 @@ def annotations_validate(
         sys.stdout.write(f"{problem}\n")
     console.print(f"{checked} annotation files checked, {len(problems)} problems")
     raise typer.Exit(1 if problems else 0)
+
+
+@train_app.command("ner")
+def train_ner(
+    config: Annotated[Optional[Path], typer.Option("--config", help="Settings (default configs/ner.toml).")] = None,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Model folder (default models/ner).")] = None,
+) -> None:
+    """Train the spaCy NER from data/annotations/ (+ synthetic volume) and save it with its meta and card."""
+    from pipeline.extract.ner import train
+
+    meta = train(config=config, output=output)
+    console.print(
+        f"NER trained in {meta['training_seconds']} s on {meta['documents']['real']} real documents "
+        f"(+{meta['documents']['synthetic']} synthetic); labels {', '.join(meta['labels'])}"
+    )
+
+
+@train_app.command("relations")
+def train_relations(
+    config: Annotated[Optional[Path], typer.Option("--config", help="Settings (default configs/relations.toml).")] = None,
+    output: Annotated[
+        Optional[Path], typer.Option("-o", "--output", help="Model folder (default models/relations).")
+    ] = None,
+) -> None:
+    """Train the relation and money-attribute classifiers from data/annotations/ and save them."""
+    from pipeline.extract.relations import train
+
+    meta = train(config=config, output=output)
+    console.print(
+        f"relations trained in {meta['training_seconds']} s on {meta['documents']['real']} documents "
+        f"({meta['metrics']['pairs']} candidate pairs, {meta['metrics']['money_mentions']} amounts)"
+    )
+
+
+@evaluate_app.command("extract")
+def evaluate_extract(
+    folds: Annotated[int, typer.Option("--folds", help="Folds of the cross-validation, grouped by document.")] = 5,
+    epochs: Annotated[Optional[int], typer.Option("--epochs", help="NER epochs per fold (default: configs/ner.toml).")] = None,
+    json_out: Annotated[Optional[Path], typer.Option("--json", help="Also write the figures to this JSON file.")] = None,
+) -> None:
+    """Cross-validate NER + relations on the real documents, held out by document, and print the figures."""
+    import tomllib
+
+    from pipeline.core import resolve_path
+    from pipeline.extract.evaluate import FLOORS, cross_validate
+    from pipeline.extract.features import load_gold
+
+    with resolve_path("configs/ner.toml").open("rb") as fh:
+        ner_settings = dict(tomllib.load(fh).get("model", {}))
+    ner_settings["labels"] = tuple(ner_settings.get("labels", ()))
+    if epochs is not None:
+        ner_settings["epochs"] = epochs
+    golds = load_gold()
+    if not golds:
+        console.print("[red]no annotated real documents found[/red] (is the shared folder there? set JIXIAO_SHARED)")
+        raise typer.Exit(1)
+    report = cross_validate(golds, folds=folds, ner_settings=ner_settings).as_dict()
+    for kind in ("entities_exact", "entities_overlap"):
+        table = Table(title=f"{kind.replace('_', ' ')} ({report['documents']} documents, {report['folds']} folds)")
+        for col in ("label", "precision", "recall", "F1", "gold", "pred"):
+            table.add_column(col, justify="right")
+        for label, m in report[kind].items():
+            table.add_row(label, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(int(m["gold"])), str(int(m["pred"])))
+        console.print(table)
+    table = Table(title=f"facts (from {report['source']})")
+    for col in ("figure", "precision", "recall", "F1", "floor"):
+        table.add_column(col, justify="right")
+    for key, floor in FLOORS.items():
+        m = report[key]
+        ok = "[green]ok[/green]" if m["f1"] >= floor else "[red]below[/red]"
+        table.add_row(key, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", f"{floor} {ok}")
+    console.print(table)
+    console.print(f"{report['seconds']} s")
+    if json_out:
+        json_out.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+@evaluate_app.command("calibration")
+def evaluate_calibration(
+    fit: Annotated[bool, typer.Option("--fit", help="Also fit on all documents and save to models/calibration/.")] = False,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the reliability diagrams (PNG).")] = Path(
+        "models/calibration/reliability"
+    ),
+    folds: Annotated[int, typer.Option("--folds", help="Document-level cross-validation folds.")] = 5,
+    config: Annotated[Optional[Path], typer.Option("--config", help="Pipeline configuration (TOML).")] = None,
+) -> None:
+    """ECE (10 bins) per field family on held-out annotated real documents, with reliability diagrams."""
+    from pipeline.core import resolve_path
+    from pipeline.normalize import calibrate
+
+    obs, names = calibrate.collect(config)
+    results = calibrate.cross_validate(obs, folds=folds)
+    table = Table(title=f"calibration ({len(names)} annotated documents, {folds}-fold by document)")
+    for col in ("family", "fields", "documents", "accuracy", "ECE raw", "ECE held-out"):
+        table.add_column(col, justify="right")
+    for family, r in results.items():
+        table.add_row(family, str(r["n"]), str(r["documents"]), f"{r['accuracy']:.3f}", f"{r['ece_raw']:.3f}", f"{r['ece']:.3f}")
+    console.print(table)
+    for path in calibrate.diagrams(results, out):
+        console.print(f"reliability diagram: {path}")
+    if fit:
+        metrics = {
+            f"{family}_ece_heldout": round(r["ece"], 4) for family, r in results.items()
+        } | {f"{family}_n": r["n"] for family, r in results.items()}
+        target = resolve_path("models/calibration")
+        calibrate.fit(obs).to_disk(
+            target,
+            metrics=metrics,
+            data={"documents": len(names), "annotations": "data/annotations/entities"},
+            data_sha256=calibrate.annotations_sha256(),
+        )
+        console.print(f"saved calibration to {target}")
 
 
 def main() -> None:
