@@ -98,6 +98,14 @@ def import_plugins(plugins: tuple[str, ...] | list[str]) -> None:
 
 
 def _peak_rss_mb() -> float:
+    """This process's peak resident memory (MB): VmHWM, which, unlike ru_maxrss, is not
+    inherited from the parent that forked us."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
