@@ -290,8 +290,8 @@ def train_ner(
 
     meta = train(config=config, output=output)
     console.print(
-        f"NER trained in {meta['training_seconds']} s on {meta['documents']['real']} real documents "
-        f"(+{meta['documents']['synthetic']} synthetic); labels {', '.join(meta['labels'])}"
+        f"NER trained in {meta.metrics['training_seconds']} s on {meta.data['real_documents']} real documents "
+        f"(+{meta.data['synthetic_documents']} synthetic); labels {', '.join(meta.labels)}"
     )
 
 
@@ -307,8 +307,8 @@ def train_relations(
 
     meta = train(config=config, output=output)
     console.print(
-        f"relations trained in {meta['training_seconds']} s on {meta['documents']['real']} documents "
-        f"({meta['metrics']['pairs']} candidate pairs, {meta['metrics']['money_mentions']} amounts)"
+        f"relations trained in {meta.metrics['training_seconds']} s on {meta.data['real_documents']} documents "
+        f"({meta.data['pairs']} candidate pairs, {meta.data['money_mentions']} amounts)"
     )
 
 

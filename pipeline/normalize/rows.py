@@ -95,7 +95,7 @@ def _value_like(s: str) -> bool:
         for q in found:
             rest = rest.replace(q.text, "")
         return len(_CJK.findall(rest)) <= 3
-    return v.qualitative is not None and len(s) <= 4
+    return v.qualitative is not None and (v.qualitative == s or len(s) <= 2)
 
 
 def _is_value(c: Cell) -> bool:

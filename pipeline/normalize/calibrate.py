@@ -1,0 +1,163 @@
+"""Fit and measure the calibration of the normalizer's confidences on the annotated real documents.
+
+Each field the pipeline outputs is scored against the gold annotations of
+`data/annotations/entities/` (amounts: value, stage, flow and item of a gold MONEY span
+under its evidence; indicators: a gold INDICATOR under its name with the same target;
+facts: the gold `doc_facts`). Calibration is measured by document-level k-fold
+cross-validation: the isotonic map of each fold is fitted on the other folds' documents.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.annotate import corpus
+from pipeline.annotate.format import ANNOTATIONS_DIR, load_all, project
+from pipeline.core import Pipeline
+from pipeline.errors import ModelError
+from pipeline.ingest import read_document
+from pipeline.normalize.confidence import FAMILIES, CalibrationSet, IsotonicCalibrator, ece, reliability_diagram
+from pipeline.normalize.stage import NormalizeStage
+from pipeline.schema import Document
+
+logger = logging.getLogger(__name__)
+
+MODEL_FREE_STAGES = ("numbers", "tables", "normalize")
+
+
+@dataclass
+class Observations:
+    """(document, raw confidence, correct) per field family."""
+
+    rows: dict[str, list[tuple[str, float, bool]]] = field(default_factory=lambda: {f: [] for f in FAMILIES})
+
+    def add(self, family: str, doc: str, raw: float, correct: bool) -> None:
+        self.rows[family].append((doc, float(raw), bool(correct)))
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _same_value(ours, gold: dict | None) -> bool:
+    if ours is None or gold is None:
+        return ours is None and gold is None
+    gv, gq = gold.get("value"), gold.get("qualitative")
+    if gv is not None or ours.value is not None:
+        return gv is not None and ours.value is not None and abs(float(gv) - ours.value) < 1e-6 * max(1, abs(gv))
+    return (gq or "*") in ("*", ours.qualitative)
+
+
+def score_document(doc: Document, ann, obs: Observations, name: str) -> None:
+    gold = [(project(doc, e.start, e.end), e) for e in ann.entities]
+    money = [(s, e) for s, e in gold if e.label == "MONEY"]
+    for a in doc.amounts:
+        ok = any(
+            _overlaps((ev.start, ev.end), s)
+            and abs(float(e.attrs.get("value_yuan", -1)) - a.value_yuan) < 0.5
+            and (e.attrs.get("stage"), e.attrs.get("flow"), e.attrs.get("item")) == (a.stage, a.flow, a.item)
+            for ev in a.evidence
+            for s, e in money
+        )
+        obs.add("amounts", name, a.confidence, ok)
+    by_id = {e.id: (s, e) for s, e in gold}
+    targets = {r.head: by_id.get(r.tail) for r in ann.relations if r.label == "target"}
+    gold_ind = [(s, e) for s, e in gold if e.label == "INDICATOR"]
+    for ind in doc.indicators:
+        if not ind.evidence:
+            continue
+        name_span = (ind.evidence[0].start, ind.evidence[0].end)
+        hit = [(s, e) for s, e in gold_ind if _overlaps(name_span, s)]
+        ok = False
+        for _, e in hit:
+            t = targets.get(e.id)
+            ok = ok or _same_value(ind.target, t[1].attrs.get("value") if t else None)
+        obs.add("indicators", name, ind.confidence, ok)
+    facts = ann.doc_facts
+    for key in ("fiscal_year", "doc_kind", "unit_name"):
+        if key not in doc.facts or key not in facts:
+            continue
+        g = facts[key]
+        if key == "unit_name" and isinstance(g, dict):
+            s, e = project(doc, g["start"], g["end"])
+            ok = doc.unit_name == doc.text[s:e]
+        else:
+            ok = getattr(doc, key) == g
+        obs.add("facts", name, doc.facts[key].confidence, ok)
+    if "evaluation" in doc.facts and "evaluation_score" in facts:
+        obs.add("facts", name, doc.facts["evaluation"].confidence, doc.evaluation.score == facts["evaluation_score"])
+
+
+def collect(config: Path | None = None, *, annotations: Path = ANNOTATIONS_DIR) -> tuple[Observations, list[str]]:
+    """Run the pipeline (uncalibrated) over every annotated real document and score its fields."""
+    try:
+        pipe = Pipeline.from_config(config)
+    except ModelError as e:  # a stage's model is not trained yet: measure what runs without it
+        logger.warning("%s; calibrating the stages that need no model", e)
+        pipe = Pipeline.from_config(config, only=MODEL_FREE_STAGES)
+    for stage in pipe.stages:
+        if isinstance(stage, NormalizeStage):
+            stage._calibrators = None
+    gold = load_all(annotations, layer="entities")
+    obs = Observations()
+    names = []
+    for rd in corpus.real_documents():
+        anns = gold.get(rd.sha256)
+        if not anns:
+            continue
+        doc = pipe(read_document(rd.path))
+        score_document(doc, anns[0], obs, rd.name)
+        names.append(rd.name)
+    return obs, names
+
+
+def cross_validate(obs: Observations, *, folds: int = 5) -> dict[str, dict]:
+    """Held-out calibrated confidences per family, with ECE before and after."""
+    out = {}
+    for family, rows in obs.rows.items():
+        if not rows:
+            continue
+        docs = sorted({d for d, _, _ in rows})
+        fold_of = {d: int(hashlib.sha256(d.encode()).hexdigest(), 16) % folds for d in docs}
+        raw = np.array([r for _, r, _ in rows])
+        y = np.array([c for _, _, c in rows], dtype=float)
+        held = np.zeros(len(rows))
+        for k in range(folds):
+            test = np.array([fold_of[d] == k for d, _, _ in rows])
+            if not test.any():
+                continue
+            cal = IsotonicCalibrator().fit(raw[~test], y[~test])
+            held[test] = cal.predict(raw[test])
+        out[family] = {
+            "n": len(rows), "documents": len(docs), "accuracy": float(y.mean()),
+            "ece_raw": ece(raw, y), "ece": ece(held, y), "held_out": held, "correct": y,
+        }  # fmt: skip
+    return out
+
+
+def fit(obs: Observations) -> CalibrationSet:
+    cals = {}
+    for family, rows in obs.rows.items():
+        if rows:
+            cals[family] = IsotonicCalibrator().fit([r for _, r, _ in rows], [c for _, _, c in rows])
+    return CalibrationSet(cals)
+
+
+def diagrams(results: dict[str, dict], out_dir: Path) -> list[Path]:
+    return [
+        reliability_diagram(r["held_out"], r["correct"], Path(out_dir) / f"reliability_{family}.png", title=family)
+        for family, r in results.items()
+    ]
+
+
+def annotations_sha256(annotations: Path = ANNOTATIONS_DIR) -> str:
+    h = hashlib.sha256()
+    for p in sorted(Path(annotations).glob("entities/*.json")):
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()

@@ -1,0 +1,145 @@
+"""The normalizer on documents we write: reconciliation, facts, values, flags, calibration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.extract.numbers import parse_value
+from pipeline.core import Pipeline
+
+# the stages that need no trained model: the tests run without models/
+MODEL_FREE_STAGES = ("numbers", "tables", "normalize")
+from pipeline.ingest import read_document
+from pipeline.normalize.confidence import CalibrationSet, IsotonicCalibrator, ece
+from pipeline.normalize.values import achieved
+from pipeline.schema import Value
+
+
+def _doc(tmp_path: Path, text: str, name: str = "doc.txt"):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return Pipeline.from_config(only=MODEL_FREE_STAGES)(read_document(p))
+
+
+def codes(doc) -> list[str]:
+    return sorted(f.code for f in doc.flags)
+
+
+def test_one_amount_for_every_mention(tmp_path):
+    doc = _doc(tmp_path, (
+        "2031年度本年支出合计为123.45万元。\n"
+        "2031年度本年支出合计123.45万元，其中：基本支出100.00万元，占81.00%；项目支出23.45万元，占19.00%。\n"
+        "123.45\n单位（万元）\n"
+    ))  # fmt: skip
+    amounts = [a for a in doc.amounts if a.value_yuan == 1234500]
+    assert len(amounts) == 1, [(a.stage, a.flow, a.item) for a in amounts]
+    assert len(amounts[0].evidence) == 2
+    assert amounts[0].raw == "123.45万元"
+    assert 0 < amounts[0].confidence <= 1
+    assert not doc.flags
+
+
+def test_consistent_document_has_no_flags(tmp_path):
+    doc = _doc(tmp_path, (
+        "青禾县总工会部门\n2031年度整体支出绩效自评报告\n"
+        "根据《关于开展2032年绩效自评工作的通知》，于2032年3月对2031年度进行评价。\n"
+        "本年支出合计200.00万元，其中：基本支出150.00万元，占75%；项目支出50.00万元，占25%。\n"
+        "基本支出150.00万元，其中：人员经费120.00万元，公用经费30.00万元。\n"
+        "该项目预算安排 20.00 万元，实际支出 15.00 万元，预算执行率达 75.00%。\n"
+        "收入合计200.00万元，比上年增加40.00万元，增长25%。\n"
+        "评价得分为92分，综合绩效评价等级为“优”。\n"
+    ))  # fmt: skip
+    assert doc.flags == []
+    assert doc.fiscal_year == 2031  # written in 2032, about 2031
+    assert doc.unit_name == "青禾县总工会"
+    assert doc.doc_kind == "overall_self_eval"
+    assert doc.evaluation.score == 92 and doc.evaluation.grade == "优"
+    assert {"fiscal_year", "unit_name", "doc_kind", "evaluation"} <= set(doc.facts)
+
+
+def test_contradictions_are_flagged(tmp_path):
+    doc = _doc(tmp_path, (
+        "青禾县总工会2031年度整体支出绩效自评报告\n"
+        "本年支出合计200.00万元，其中：基本支出150.00万元，占70%；项目支出49.00万元，占25%。\n"
+        "基本支出150.00万元，其中：人员经费120.00万元，公用经费31.00万元。\n"
+        "该项目预算安排 20.00 万元，实际支出 15.00 万元，预算执行率达 75.10%。\n"
+        "收入合计200.00万元，比上年增加40.00万元，增长20%。\n"
+        "支出预算总额180.25元，支出决算总额180.25万元。\n"
+        "附：青禾县总工会2030年度整体支出绩效自评表\n"
+    ))  # fmt: skip
+    got = codes(doc)
+    for code in ("parts_total_mismatch", "share_mismatch", "rate_mismatch", "growth_rate_mismatch", "unit_mismatch",
+                 "fiscal_year_mismatch"):  # fmt: skip
+        assert code in got, (code, [f.message for f in doc.flags])
+    rate = next(f for f in doc.flags if f.code == "rate_mismatch")
+    assert "75.1%" in rate.message and "75.00%" in rate.message and "tolerance ±0.005" in rate.message
+    assert all(doc.text[e.start : e.end] for f in doc.flags for e in f.evidence)
+
+
+def test_table_rows_full_marks_but_missed_and_score_sum(tmp_path):
+    doc = _doc(tmp_path, (
+        "项目绩效自评表（2031年度）\n"
+        "三级指标 | 分值 | 年度指标值 | 全年实际值 | 得分 |\n"
+        "培训人数 |\n10 |\n>=300人 |\n280人 |\n10 |\n"
+        "满意度 |\n10 |\n>=90% |\n95% |\n10 |\n"
+    ))  # fmt: skip
+    assert "achieved_but_missed" in codes(doc)
+    by_name = {i.name: i for i in doc.indicators}
+    assert by_name["培训人数"].achieved is False and by_name["满意度"].achieved is True
+    assert by_name["满意度"].target.value == 90 and by_name["满意度"].target.unit == "%"
+
+    doc = _doc(tmp_path, (
+        "一级指标 二级指标 三级指标 指标值 完成值 分值 得分\n"
+        "预算执行率\n>90% 100% 40 40\n"
+        "社会公众满意度\n≥90% 95% 30 28\n"
+        "职工群众满意度\n≥90% 93% 30 29\n"
+        "总分 100 99\n"
+    ), "score.txt")  # fmt: skip
+    assert codes(doc) == ["score_sum_mismatch"], [f.message for f in doc.flags]
+    assert doc.evaluation.score == 99
+
+
+def test_indicator_targets_that_disagree_are_kept_apart(tmp_path):
+    doc = _doc(tmp_path, (
+        "绩效指标：全年举办职工运动会场次大于 12 场，职工参与人数达到 800 人。\n"
+        "产出指标：（1）数量指标：全年举办职工运动会场次大于 9 场。\n"
+        "职工参与人数达到 800 人。\n"
+    ))  # fmt: skip
+    same = [i for i in doc.indicators if i.name == "全年举办职工运动会场次"]
+    assert sorted(i.target.value for i in same) == [9, 12]
+    assert "indicator_target_conflict" in codes(doc)
+    people = [i for i in doc.indicators if i.name == "职工参与人数"]
+    assert len(people) == 1 and len(people[0].evidence) == 4
+
+
+@pytest.mark.parametrize(
+    ("target", "actual", "expected"),
+    [
+        (">=400人", "426人", True), ("≥90%", "85%", False), ("<10%", "0", True), ("85%-90%", "88%", True),
+        ("10.42万元", "104200元", True), ("<=5300元/户", "5830元/户", False), ("满意", "满意", True),
+        ("达标", "完成", True), ("优良", "100%", None), ("≥400人", "95%", None), (">3", "3", False), ("=1", "1", True),
+    ],
+)  # fmt: skip
+def test_achieved(target, actual, expected):
+    assert achieved(parse_value(target, free_qualitative=True), parse_value(actual, free_qualitative=True)) is expected
+
+
+def test_bare_target_is_a_ceiling_for_rates_of_harm():
+    t, a = Value(text="0.9", value=0.9, unit="%"), Value(text="0", value=0.0, unit="%")
+    assert achieved(t, a, name="森林火灾受害率") is True
+    assert achieved(t, a, name="造林成活率") is False
+
+
+def test_calibration_round_trip_and_ece(tmp_path):
+    raw = [i / 100 for i in range(100)]
+    correct = [i % 3 != 0 if r > 0.5 else i % 3 == 0 for i, r in enumerate(raw)]
+    cal = IsotonicCalibrator().fit(raw, correct)
+    cs = CalibrationSet({"amounts": cal})
+    cs.to_disk(tmp_path / "cal", metrics={"x": 1}, data={}, data_sha256="0" * 64)
+    back = CalibrationSet.from_disk(tmp_path / "cal")
+    assert list(back.calibrators["amounts"].predict([0.2, 0.9])) == list(cal.predict([0.2, 0.9]))
+    assert ece(cal.predict(raw), correct) < ece(raw, correct)
+    assert (tmp_path / "cal" / "README.md").is_file()
+    assert ece([1.0, 1.0], [True, False]) == pytest.approx(0.5)
