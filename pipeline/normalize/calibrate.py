@@ -100,9 +100,6 @@ def collect(config: Path | None = None, *, annotations: Path = ANNOTATIONS_DIR) 
     except ModelError as e:  # a stage's model is not trained yet: measure what runs without it
         logger.warning("%s; calibrating the stages that need no model", e)
         pipe = Pipeline.from_config(config, only=MODEL_FREE_STAGES)
-    for stage in pipe.stages:
-        if isinstance(stage, NormalizeStage):
-            stage._calibrators = None
     gold = load_all(annotations, layer="entities")
     obs = Observations()
     names = []
@@ -110,7 +107,18 @@ def collect(config: Path | None = None, *, annotations: Path = ANNOTATIONS_DIR) 
         anns = gold.get(rd.sha256)
         if not anns:
             continue
-        doc = pipe(read_document(rd.path))
+        for stage in pipe.stages:
+            if isinstance(stage, NormalizeStage):
+                stage._calibrators = None
+        try:
+            doc = pipe(read_document(rd.path))
+        except ModelError as e:  # a stage's model is not trained yet: measure what runs without it
+            logger.warning("%s; calibrating the stages that need no model", e)
+            pipe = Pipeline.from_config(config, only=MODEL_FREE_STAGES)
+            for stage in pipe.stages:
+                if isinstance(stage, NormalizeStage):
+                    stage._calibrators = None
+            doc = pipe(read_document(rd.path))
         score_document(doc, anns[0], obs, rd.name)
         names.append(rd.name)
     return obs, names
