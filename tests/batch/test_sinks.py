@@ -165,3 +165,21 @@ def test_extract_cli_writes_normalized_tables(tmp_path):
     assert [(r["doc_id"], len(r["indicators"]), len(r["amounts"])) for r in records] == rows
     _, rows = query(db, "SELECT path, stage FROM errors")
     assert rows == [(str(docs / "empty.txt"), "ingest")]
+
+
+def test_readme_queries_run_on_the_tables(tmp_path):
+    import re
+
+    db = tmp_path / "r.duckdb"
+    sink = DuckDBSink(db)
+    sink.write(_doc("a" * 64, "/data/a.txt"))
+    sink.close()
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Querying results") :]
+    section = section[: section.index("\n## ", 5)]
+    statements = [q for block in re.findall(r"```sql\n(.*?)```", section, re.S) for q in block.split(";") if q.strip()]
+    assert len(statements) >= 3
+    results = [query(db, q)[1] for q in statements]
+    assert results[0] and results[0][0][3] == "培训人次0"  # the missed target
+    assert results[1] == [("某某县示范局", 2023, 123.45, 1)]
+    assert results[2] and results[2][0][3] == "sum_mismatch"
