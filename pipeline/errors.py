@@ -51,6 +51,7 @@ class Messages:
     UNSUPPORTED = "unsupported format ({what}); jixiao reads txt, md, docx, pdf, html, xlsx, png, jpg and tif"
     NOT_TEXT = "the file is named .{ext} but its bytes are not text in any encoding jixiao knows ({detail})"
     CORRUPT = "the {fmt} file is damaged or truncated and cannot be opened: {detail}"
+    IMAGE_TOO_LARGE = "the image{where} has {pixels:,} pixels{dims}, over the limit of {limit:,}; it may be a decompression bomb: downscale it (300 dpi is plenty for OCR) and run again"
     ENCRYPTED = "the PDF is password-protected; decrypt it first (e.g. qpdf --decrypt) and run again"
     UNPACKS_TOO_LARGE = "the {fmt} file would unpack to {size:,} bytes, over the limit of {limit:,} bytes (a zip bomb, or re-save it smaller)"
     NO_TEXT_PAGE = "page {page} has no text layer and OCR is not available; its text is missing"
