@@ -19,10 +19,21 @@ _IMAGE_MAGIC = (
 )
 
 
+_OTHER_MAGIC = (
+    (b"GIF8", "image type not supported (gif); convert it to png"),
+    (b"{\\rtf", "RTF document; save it as .docx"),
+    (b"\x1f\x8b", "gzip archive; unpack it first"),
+    (b"7z\xbc\xaf\x27\x1c", "7z archive; unpack it first"),
+    (b"Rar!", "rar archive; unpack it first"),
+    (b"\x7fELF", "executable program"),
+)
+_HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<div", b"<table", b"<!--", b"<title")
+
+
 def sniff(data: bytes) -> tuple[SourceFormat | None, str]:
     """(format, detail): the format jixiao would read the bytes as, or None and what they look like."""
     head = data[:2048]
-    if head.startswith(b"%PDF-"):
+    if head.startswith(b"%PDF-") or b"%PDF-" in head[:1024]:
         return "pdf", "pdf"
     for magic, kind in _IMAGE_MAGIC:
         if head.startswith(magic):
@@ -31,12 +42,27 @@ def sniff(data: bytes) -> tuple[SourceFormat | None, str]:
         return _sniff_zip(data)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return None, "legacy Office file (.doc/.xls); save it as .docx/.xlsx"
-    if head.startswith((b"GIF8", b"BM", b"RIFF")):
-        return None, "image type not supported (gif/bmp/webp)"
-    lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if lowered.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<div", b"<table", b"<!--")):
+    for magic, what in _OTHER_MAGIC:
+        if head.startswith(magic):
+            return None, what
+    if head.startswith(b"BM") and head[6:10] == b"\0\0\0\0":
+        return None, "image type not supported (bmp); convert it to png"
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return None, "image type not supported (webp); convert it to png"
+    if _looks_like_html(head):
         return "html", "html"
     return "txt", "text"
+
+
+def _looks_like_html(head: bytes) -> bool:
+    """Markup at the start (after a BOM, an XML declaration or comments), in any common encoding."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head.decode("utf-16", errors="ignore").encode("ascii", errors="ignore")
+    lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if lowered.startswith(_HTML_STARTS):
+        return True
+    # XHTML: <?xml …?> then a doctype or <html> near the top
+    return lowered.startswith(b"<?xml") and (b"<!doctype html" in lowered or b"<html" in lowered)
 
 
 def _sniff_zip(data: bytes) -> tuple[SourceFormat | None, str]:
@@ -53,6 +79,8 @@ def _sniff_zip(data: bytes) -> tuple[SourceFormat | None, str]:
         return "docx", "docx"
     if "xl/workbook.xml" in names:
         return "xlsx", "xlsx"
+    if "mimetype" in names and any(n == "content.xml" for n in names):
+        return None, "OpenDocument file (.odt/.ods); save it as .docx/.xlsx"
     return None, "zip archive that is neither .docx nor .xlsx"
 
 

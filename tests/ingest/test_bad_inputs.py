@@ -116,3 +116,25 @@ def test_no_traceback_unless_debug(run, batch, tmp_path):
     debug = _run(batch, tmp_path / "debug.jsonl", "--debug")
     assert debug.returncode == 1
     assert "Traceback" in debug.stderr
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (b"%PDF-1.7\n", "pdf"),
+        (b"\r\n%PDF-1.4\n", "pdf"),
+        (b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0//EN">', "html"),
+        ("<html><body>正文</body></html>".encode("utf-16"), "html"),
+        ("BMW 不是图片".encode(), "txt"),
+        (b"BM6\x00\x00\x00\x00\x00\x00\x00", None),
+        (b"RIFF\x10\x00\x00\x00WEBPVP8 ", None),
+        (b"{\\rtf1\\ansi\\ansicpg936", None),
+        (b"\x1f\x8b\x08\x00", None),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", None),
+    ],
+)
+def test_sniff(head, expected):
+    from pipeline.ingest.sniff import sniff
+
+    fmt, detail = sniff(head + bytes(64))
+    assert fmt == expected, detail

@@ -130,6 +130,7 @@ def test_entities_are_not_expanded(tmp_path):
 <!DOCTYPE html [<!ENTITY xxe SYSTEM "file://{secret}"><!ENTITY a "啊啊啊啊啊啊啊啊"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>
 <html><body><div class="content"><p>{PARAGRAPHS[0]}</p><p>&xxe;&b;&b;&b;</p></div></body></html>"""
     doc = _read(tmp_path, html, "utf-8")
+    assert doc.source.format == "html"
     assert "SECRET-VALUE" not in doc.text
     assert "啊" * 16 not in doc.text
     assert PARAGRAPHS[0] in doc.text
@@ -139,3 +140,9 @@ def test_undeclared_gbk_page_is_decoded(tmp_path):
     html = f"<html><body><div><p>{PARAGRAPHS[0]}</p><p>{PARAGRAPHS[1]}</p></div></body></html>"
     doc = _read(tmp_path, html, "gbk")
     assert PARAGRAPHS[0] in doc.text
+
+
+def test_utf16_page_with_bom(tmp_path):
+    doc = _read(tmp_path, _portal("utf-16", ARTICLE), "utf-16")
+    assert doc.source.format == "html"
+    assert PARAGRAPHS[0] in doc.text.splitlines()
