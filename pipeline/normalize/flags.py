@@ -360,7 +360,9 @@ def check_indicators(indicators: list[Indicator]) -> list[Flag]:
     """The same indicator (name and subject) with different targets."""
     by: dict[tuple, list[Indicator]] = {}
     for ind in indicators:
-        if ind.target is not None:
+        t = ind.target
+        # a bare number with neither operator nor unit is too weak a reading to contradict another
+        if t is not None and (t.op or t.unit or t.qualitative):
             by.setdefault((ind.name, ind.subject), []).append(ind)
     out = []
     for (name, _), group in by.items():
