@@ -194,7 +194,9 @@ def test_query_command_prints_rows(tmp_path):
     folder = tmp_path / "in"
     make_docs(folder, 2)
     db = tmp_path / "r.duckdb"
-    done = jixiao("extract", str(folder), "--db", str(db))
+    config = tmp_path / "ingest-only.toml"
+    config.write_text("[pipeline]\nstages = []\n", encoding="utf-8")
+    done = jixiao("extract", str(folder), "--db", str(db), "--config", str(config))
     assert done.returncode == 0, done.stderr
     out = jixiao("query", "SELECT regexp_extract(path, '[^/]+$') AS file, text_length FROM documents ORDER BY file", "--db", str(db))
     assert out.returncode == 0, out.stderr
