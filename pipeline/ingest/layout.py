@@ -53,6 +53,8 @@ MAX_HEADING_CHARS = 40
 MIN_WRAP_CHARS = 16
 # lines of equal width at least this wide (in columns, a Chinese character is two) are a local wrap
 LOCAL_WRAP_MIN = 24
+# a line this wide (50 Chinese characters) is running text, never a title: unfinished, it goes on
+LONG_LINE = 100
 # label lines allowed between two rows of a grid (a label wrapped in a narrow cell)
 MAX_PENDING_LABELS = 10
 INNER_PUNCT = re.compile(r"[，。；,;！？]")
@@ -80,6 +82,9 @@ PIPE_PADDING = re.compile(r"\|[ \t]*\|[ \t|]*$")
 SPACES = re.compile(r"[ \t]+")
 TABS = re.compile(r"[ ]*\t[ \t]*")
 WIDE_SPACES = re.compile(r"[ \t]{2,}|\t")
+# a paragraph that opens with its own label (绩效目标：…) starts anew
+LABELLED = re.compile(r"^[^，。；：:\s]{2,8}[：:]")
+PROSE_MARKS = re.compile(r"[，、；“”,;]|[A-Za-z] [A-Za-z]")
 PAREN_NOTE = re.compile(r"^[（(][^（）()]{1,12}[）)]$")
 
 
@@ -300,6 +305,7 @@ def _cell_table(cells: list[MappedText]) -> list[list[MappedText]] | None:
 # --- the scan ----------------------------------------------------------------------------------
 def lines_to_blocks(lines: list[MappedText]) -> list[RawBlock]:
     """Blocks in reading order from cleaned lines (one `MappedText` per line, no newline)."""
+    tabbed = ["\t" in ln.text for ln in lines]  # tab-indented lines are cells, never wrapped prose
     lines = [strip(ln) for ln in lines]
     n = len(lines)
     wrap = wrap_width(lines)
@@ -310,6 +316,7 @@ def lines_to_blocks(lines: list[MappedText]) -> list[RawBlock]:
     blocks: list[RawBlock] = []
     i = 0
     para: list[MappedText] = []  # lines of the paragraph being built
+    para_last = -1  # index of its last line
     para_kind: BlockKind = "paragraph"
     para_level: int | None = None
 
@@ -359,11 +366,17 @@ def lines_to_blocks(lines: list[MappedText]) -> list[RawBlock]:
         # headings, list items, paragraphs with hard wraps joined
         numbering = match_numbering(s)
         kind, level = _line_kind(s, numbering)
-        if para and _continues(para, s, numbering, para_kind, wrap=wrap, blank=not lines[i - 1].text):
+        if (
+            para
+            and not tabbed[i]
+            and not tabbed[para_last]
+            and _continues(para, s, numbering, para_kind, wrap=wrap, blank=not lines[i - 1].text)
+        ):
             para.append(lines[i])
         else:
             flush()
             para, para_kind, para_level = [lines[i]], kind, level
+        para_last = i
         i += 1
     flush()
     return blocks
@@ -418,13 +431,17 @@ def _continues(
         return False
     if prev[-1] in CLOSERS and len(prev) >= 2 and prev[-2] in SENTENCE_END:
         return False
-    if PAREN_NOTE.match(line) or HEADER_CELL.match(line):
+    if PAREN_NOTE.match(line) or HEADER_CELL.match(line) or LABELLED.match(line):
         return False
     width = display_width(prev)
     at_edge = wrap is not None and width >= 0.85 * wrap
+    if not at_edge and width >= LONG_LINE:
+        at_edge = True  # a long line that stops mid-sentence was cut by a page break
     if not at_edge and width >= LOCAL_WRAP_MIN:
         before = display_width(para[-2].text) if len(para) >= 2 else None
         at_edge = abs(width - (before if before is not None else display_width(line))) <= 2
+        # a title and its subtitle can share a width by chance; wrapped prose has commas
+        at_edge = at_edge and (PROSE_MARKS.search(prev) is not None or PROSE_MARKS.search(line) is not None)
     if prev_kind == "heading":
         # a heading wrapped at the page edge keeps only a short tail (…设定情 / 况。)
         return at_edge and len(line) <= 6
