@@ -7,7 +7,9 @@ Title, Heading n and 标题 n (or an outline level) make headings; numbered para
 spanning columns (`w:gridSpan`) or rows (`w:vMerge`) are repeated into every grid cell they
 cover, the copies marked `merged`. A table nested in a cell is laid out as its own table
 block right after the table that holds it; the outer cell keeps its own paragraphs.
-Automatic numbering that Word draws (一、 1.) is not part of the text.
+Automatic numbering that Word draws (一、 （二） 1. ①) is rendered into the text as a reader
+sees it, from numbering.xml: counters per list and level, deeper levels restarting, the
+level's format (decimal, Chinese counting, circled, letters, roman); bullets are left out.
 """
 
 from __future__ import annotations
@@ -38,13 +40,16 @@ def read(path: Path, data: bytes) -> Document:
     check_unpacked_size(data, fmt="docx")
     word = docx.Document(BytesIO(data))
     styles = _StyleInfo(word)
+    numbering = _Numbering(word, styles)
     builder = DocumentBuilder()
     clean = _cleaner()
     for element in _body_elements(word.element.body):
         if element.tag == W + "p":
-            text = clean(_paragraph_text(element))
+            body = clean(_paragraph_text(element))
+            if not body:
+                continue
             kind, level = styles.kind(element)
-            builder.add_text(kind, text, level=level)
+            builder.add_text(kind, numbering.label(element) + body, level=level)
         elif element.tag == W + "tbl":
             for grid, merged in _tables(element, clean):
                 grid, merged = compact(grid, merged)
@@ -126,6 +131,17 @@ class _StyleInfo:
             return "list_item", None
         return kind, level
 
+    def num_pr(self, style_id: str | None, *, depth: int = 0):
+        """The `w:numPr` a paragraph style gives (through `basedOn`), or None."""
+        style = self._by_id.get(style_id) if style_id else None
+        if style is None or depth > 10:
+            return None
+        ppr = style.element.find(W + "pPr")
+        if ppr is not None and (num := ppr.find(W + "numPr")) is not None:
+            return num
+        based = style.element.find(W + "basedOn")
+        return self.num_pr(based.get(W + "val"), depth=depth + 1) if based is not None else None
+
     def _style_kind(self, style_id: str) -> tuple[str, int | None]:
         if style_id not in self._memo:
             self._memo[style_id] = self._resolve(style_id, depth=0)
@@ -155,6 +171,156 @@ class _StyleInfo:
         if based is not None and based.get(W + "val"):
             return self._resolve(based.get(W + "val"), depth=depth + 1)
         return "paragraph", None
+
+
+_CHINESE_DIGITS = "零一二三四五六七八九"
+_TRADITIONAL = "甲乙丙丁戊己庚辛壬癸"
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+
+
+def _chinese_number(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 105 → 一百零五 (counting style)."""
+    if n <= 0:
+        return str(n)
+    if n < 10:
+        return _CHINESE_DIGITS[n]
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        return ("" if tens == 1 else _CHINESE_DIGITS[tens]) + "十" + (_CHINESE_DIGITS[ones] if ones else "")
+    if n < 1000:
+        hundreds, rest = divmod(n, 100)
+        tail = "" if not rest else ("零" + _chinese_number(rest) if rest < 10 else _chinese_number(rest))
+        if 10 <= rest < 20:
+            tail = "一" + tail
+        return _CHINESE_DIGITS[hundreds] + "百" + tail
+    return str(n)
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for value, numeral in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"),
+                           (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):  # fmt: skip
+        while n >= value:
+            out += numeral
+            n -= value
+    return out
+
+
+def _letters(n: int) -> str:
+    out = ""
+    while n > 0:
+        n, rem = divmod(n - 1, 26)
+        out = chr(ord("a") + rem) + out
+    return out
+
+
+def format_number(n: int, fmt: str) -> str:
+    """A list counter in one of Word's number formats (`w:numFmt`)."""
+    if fmt in ("chineseCounting", "chineseCountingThousand", "chineseLegalSimplified", "ideographDigital"):
+        return _chinese_number(n)
+    if fmt in ("ideographTraditional", "ideographZodiac") and 1 <= n <= 10:
+        return _TRADITIONAL[n - 1]
+    if fmt in ("decimalEnclosedCircle", "decimalEnclosedCircleChinese") and 1 <= n <= 20:
+        return _CIRCLED[n - 1]
+    if fmt == "decimalFullWidth":
+        return "".join(chr(ord(d) + 0xFEE0) for d in str(n))
+    if fmt == "lowerLetter":
+        return _letters(n)
+    if fmt == "upperLetter":
+        return _letters(n).upper()
+    if fmt == "lowerRoman":
+        return _roman(n).lower()
+    if fmt == "upperRoman":
+        return _roman(n)
+    if fmt == "decimalZero":
+        return f"{n:02d}"
+    return str(n)
+
+
+class _Numbering:
+    """Renders the automatic number of numbered paragraphs, counting as Word does."""
+
+    def __init__(self, word, styles: _StyleInfo) -> None:
+        self._styles = styles
+        self._levels: dict[str, dict[int, tuple[str, str, int, str]]] = {}  # numId → ilvl → (fmt, text, start, suff)
+        self._abstract_of: dict[str, str] = {}
+        self._counters: dict[str, list[int]] = {}
+        try:
+            root = word.part.numbering_part.element
+        except (KeyError, NotImplementedError, AttributeError):  # no numbering.xml
+            return
+        abstract: dict[str, dict[int, tuple[str, str, int, str]]] = {}
+        for an in root.iterchildren(W + "abstractNum"):
+            abstract[an.get(W + "abstractNumId", "")] = {
+                _int_val_attr(lvl, "ilvl"): _level_def(lvl) for lvl in an.iterchildren(W + "lvl")
+            }
+        for num in root.iterchildren(W + "num"):
+            num_id = num.get(W + "numId", "")
+            ref = num.find(W + "abstractNumId")
+            abstract_id = ref.get(W + "val", "") if ref is not None else ""
+            levels = dict(abstract.get(abstract_id, {}))
+            for override in num.iterchildren(W + "lvlOverride"):
+                ilvl = _int_val_attr(override, "ilvl")
+                if (lvl := override.find(W + "lvl")) is not None:
+                    levels[ilvl] = _level_def(lvl)
+                if (start := override.find(W + "startOverride")) is not None and ilvl in levels:
+                    fmt, text, _, suff = levels[ilvl]
+                    levels[ilvl] = (fmt, text, _int_val(start), suff)
+            self._levels[num_id] = levels
+            self._abstract_of[num_id] = abstract_id
+
+    def label(self, p) -> str:
+        """The paragraph's number as Word draws it ('' when it has none), advancing the counters."""
+        ppr = p.find(W + "pPr")
+        num_pr = ppr.find(W + "numPr") if ppr is not None else None
+        style_id = None
+        if ppr is not None and (ps := ppr.find(W + "pStyle")) is not None:
+            style_id = ps.get(W + "val")
+        style_num = self._styles.num_pr(style_id)
+        num_id = _child_val(num_pr, "numId") or _child_val(style_num, "numId")
+        if not num_id or num_id == "0" or num_id not in self._levels:
+            return ""
+        ilvl_text = _child_val(num_pr, "ilvl") or _child_val(style_num, "ilvl") or "0"
+        ilvl = int(ilvl_text) if ilvl_text.isdigit() else 0
+        levels = self._levels[num_id]
+        if ilvl not in levels:
+            return ""
+        counters = self._counters.setdefault(num_id, [0] * 9)
+        starts = [levels[i][2] if i in levels else 1 for i in range(9)]
+        counters[ilvl] = counters[ilvl] + 1 if counters[ilvl] else starts[ilvl]
+        for deeper in range(ilvl + 1, 9):
+            counters[deeper] = 0
+        fmt, text, _, suff = levels[ilvl]
+        if fmt in ("bullet", "none") or not text:
+            return ""
+
+        def level_number(match: re.Match[str]) -> str:
+            k = int(match.group(1)) - 1
+            value = counters[k] or starts[k]
+            return format_number(value, levels[k][0] if k in levels else "decimal")
+
+        label = re.sub(r"%([1-9])", level_number, text)
+        return label + (" " if suff != "nothing" and label[-1:].isascii() and label[-1:].isalnum() else "")
+
+
+def _level_def(lvl) -> tuple[str, str, int, str]:
+    fmt = _child_val(lvl, "numFmt") or "decimal"
+    text = _child_val(lvl, "lvlText") or ""
+    start = _child_val(lvl, "start")
+    suff = _child_val(lvl, "suff") or "tab"
+    return fmt, text, int(start) if start and start.isdigit() else 1, suff
+
+
+def _child_val(el, name: str) -> str | None:
+    if el is None:
+        return None
+    child = el.find(W + name)
+    return child.get(W + "val") if child is not None else None
+
+
+def _int_val_attr(el, name: str) -> int:
+    val = el.get(W + name, "0")
+    return int(val) if val.isdigit() else 0
 
 
 def _numbered(num_pr) -> bool:

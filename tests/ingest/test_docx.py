@@ -149,3 +149,72 @@ def test_zip_bomb_is_refused_before_parsing(tmp_path):
     assert bomb.stat().st_size < 2_000_000
     with pytest.raises(IngestError, match="would unpack to"):
         read_document(bomb)
+
+
+def _numbered_docx(path):
+    """Paragraphs numbered by Word (一、 then （一） then 1.), the numbers not in their text."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    numbering = document.part.numbering_part.element
+    levels = [("chineseCounting", "%1、"), ("chineseCounting", "（%2）"), ("decimal", "%3.")]
+    lvl_xml = "".join(
+        f'<w:lvl w:ilvl="{i}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/><w:lvlText w:val="{text}"/></w:lvl>'
+        for i, (fmt, text) in enumerate(levels)
+    )
+    numbering.insert(0, parse_xml(f'<w:abstractNum {nsdecls("w")} w:abstractNumId="90">{lvl_xml}</w:abstractNum>'))
+    numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+
+    def numbered(text, ilvl, style=None):
+        p = document.add_paragraph(text, style=style)
+        p._p.get_or_add_pPr().append(
+            parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{ilvl}"/><w:numId w:val="90"/></w:numPr>')
+        )
+
+    numbered("部门基本情况", 0, "Heading 1")
+    numbered("部门职能", 1, "Heading 2")
+    numbered("组织群众文化活动。", 2)
+    numbered("开展公益培训。", 2)
+    numbered("人员情况", 1, "Heading 2")
+    numbered("年度支出情况", 0, "Heading 1")
+    numbered("预算执行", 1, "Heading 2")
+    document.add_paragraph("本年支出合计291.02万元。")
+    document.save(path)
+    return path
+
+
+def test_automatic_numbering_rendered(tmp_path):
+    doc = read_document(_numbered_docx(tmp_path / "numbered.docx"))
+    got = [(b.kind, b.level, doc.text[b.start : b.end]) for b in doc.blocks]
+    assert got == [
+        ("heading", 1, "一、部门基本情况"),
+        ("heading", 2, "（一）部门职能"),
+        ("list_item", None, "1.组织群众文化活动。"),
+        ("list_item", None, "2.开展公益培训。"),
+        ("heading", 2, "（二）人员情况"),
+        ("heading", 1, "二、年度支出情况"),
+        ("heading", 2, "（一）预算执行"),
+        ("paragraph", None, "本年支出合计291.02万元。"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("n", "fmt", "text"),
+    [
+        (1, "chineseCounting", "一"),
+        (10, "chineseCounting", "十"),
+        (11, "chineseCountingThousand", "十一"),
+        (23, "chineseCounting", "二十三"),
+        (105, "chineseCounting", "一百零五"),
+        (3, "decimalEnclosedCircle", "③"),
+        (2, "ideographTraditional", "乙"),
+        (28, "lowerLetter", "ab"),
+        (14, "upperRoman", "XIV"),
+        (7, "decimal", "7"),
+    ],
+)
+def test_format_number(n, fmt, text):
+    from pipeline.ingest.docx import format_number
+
+    assert format_number(n, fmt) == text
