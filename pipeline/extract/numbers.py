@@ -373,7 +373,7 @@ def parse_value(text: str, *, unit: str | None = None, free_qualitative: bool = 
         return Value(text=s, qualitative=s)
     if _qualitative_res()[1].search(s):
         return Value(text=s, qualitative=s)
-    if free_qualitative and not any(ch in "0123456789" for ch in s):
+    if free_qualitative:  # a cell such as 2021年底 or 逐步改善: the words are the value
         return Value(text=s, qualitative=s)
     return None
 

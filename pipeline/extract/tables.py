@@ -27,7 +27,7 @@ from functools import cache
 from pathlib import Path
 
 from pipeline.core import CONFIG_DIR, Stage, register, resolve_path
-from pipeline.extract.numbers import parse_number, parse_value
+from pipeline.extract.numbers import parse_number, parse_value, unit_kind
 from pipeline.schema import Block, Cell, Document, Mention, Relation
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ NATURE_OPS = {
     "正向": ">=", "正向指标": ">=", "反向": "<=", "反向指标": "<=", "大于等于": ">=", "小于等于": "<=",
     "大于": ">", "小于": "<", "等于": "=",
 }  # fmt: skip
-LEVEL1_WORDS = ("产出", "效益", "满意度", "成本", "投入", "过程", "决策", "管理", "效果")
+LEVEL1_WORDS = ("产出", "效益", "满意度", "投入", "过程", "决策", "管理", "效果", "成本")  # 成本指标 is both
 
 _FW = str.maketrans("（）：，ＡＢＣ％", "():,ABC%")
 _BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^】]*】")
@@ -148,12 +148,21 @@ def _cell_fit(column: str, text: str) -> float:
     if _is_empty(s):
         return 0.0
     numeric = bool(_BARE_NUMBER.match(s))
-    if column == "level1":
-        return 2.0 if any(w in s for w in LEVEL1_WORDS) and s.endswith(("指标", "指标）", ")")) else -1.0 if numeric else 0.0
-    if column == "level2":
-        return 1.5 if s.endswith("指标") else -1.0 if numeric else 0.0
+    if column in ("level1", "level2"):
+        if numeric:
+            return -1.0
+        norm = normalize_header(s)  # 数量指标 (必填) → 数量指标
+        if not norm.endswith("指标"):
+            return 0.0
+        is_level1 = any(norm.startswith(w) for w in LEVEL1_WORDS) and len(norm) <= 6
+        if column == "level1":  # 成本指标 is a 二级指标 in older templates, a 一级指标 in newer ones
+            return (1.0 if norm.startswith("成本") else 2.0) if is_level1 else -0.5
+        return 0.5 if is_level1 else 1.5
     if column == "name":
-        return -1.5 if numeric else 1.0
+        if numeric:
+            return -1.5
+        v = parse_value(s) if len(s) <= 14 else None
+        return -1.0 if v is not None and v.value is not None and v.unit else 1.0  # 1600元/亩 is a value
     if column in ("target", "actual"):
         return 1.0 if parse_value(s) is not None else 0.0
     if column in ("weight", "score"):
@@ -169,10 +178,9 @@ def _align(row: list[Cell], header: HeaderMap) -> dict[str, Cell]:
     """Map a row's cells to the header's columns, shifting short rows to their best fit."""
     by_col = {v: k for k, v in header.columns.items()}
     width = max(header.width, max(header.columns.values()) + 1)
-    if len(row) >= width:
-        shifts = [0]
-    else:
-        shifts = list(range(0, width - len(row) + 1))
+    lead = next((i for i, c in enumerate(row) if not _is_empty(c.text)), len(row))
+    # short rows lost their leading merged cells; leading blank cells may stand for nothing
+    shifts = list(range(-lead, max(0, width - len(row)) + 1)) if lead or len(row) < width else [0]
     best_shift, best_fit = 0, float("-inf")
     for shift in shifts:
         fit = sum(_cell_fit(by_col[c.col + shift], c.text) for c in row if c.col + shift in by_col)
@@ -204,7 +212,8 @@ def _read_money_row(row: list[Cell], header: HeaderMap, unit: str, unit_known: b
     item = _money_item(label.text, cfg)
     # values follow the label in the header's column order (rows of flattened tables lose
     # their leading merged cells, so positions are counted from the label)
-    item_col = header.columns.get("item", min(header.columns.values()) if header.columns else 0)
+    # the label column: the header's item column, else the one just before the first money column
+    item_col = header.columns.get("item", min(header.columns.values()) - 1)
     order = sorted((col, key) for key, col in header.columns.items() if col > item_col)
     found = False
     for cell, (_, key) in zip(row[label_idx + 1 :], order, strict=False):
@@ -227,7 +236,7 @@ def _read_money_row(row: list[Cell], header: HeaderMap, unit: str, unit_known: b
                     "stage": stage,
                     "flow": "expenditure",
                     "item": item,
-                    "item_text": label.text.strip().rstrip(":：").removeprefix("其中").lstrip(":：").strip(),
+                    "item_text": _item_text(label.text),
                     "unit_source": "cell" if explicit else ("note" if unit_known else "default"),
                     "stage_score": 0.95,
                     "flow_score": 0.8,
@@ -240,6 +249,46 @@ def _read_money_row(row: list[Cell], header: HeaderMap, unit: str, unit_known: b
     if found:
         out.money_rows += 1
     return found
+
+
+def _read_label_money(row: list[Cell], unit: str, unit_known: bool, out: TableReading, cfg: _Config) -> bool:
+    """`年度资金总额： | 245` without a money header (绩效目标表): planned amounts, stage budget_initial."""
+    cells = [c for c in row if not _is_empty(c.text)]
+    found = False
+    for label, cell in zip(cells, cells[1:], strict=False):
+        item = _money_item(label.text, cfg)
+        if item is None:
+            continue
+        v = parse_value(cell.text, unit=unit)
+        if v is None or v.value is None or v.unit != "元" or v.op is not None:
+            continue
+        out.mentions.append(
+            _mention(
+                "MONEY",
+                cell,
+                {
+                    "value_yuan": v.value,
+                    "value": v.model_dump(),
+                    "stage": "budget_initial",
+                    "flow": "expenditure",
+                    "item": item,
+                    "item_text": _item_text(label.text),
+                    "unit_source": "cell" if "元" in cell.text else ("note" if unit_known else "default"),
+                    "stage_score": 0.6,
+                    "flow_score": 0.7,
+                    "item_score": 0.9,
+                },
+                score=0.8 if unit_known or "元" in cell.text else 0.6,
+            )
+        )
+        found = True
+    if found:
+        out.money_rows += 1
+    return found
+
+
+def _item_text(label: str) -> str:
+    return re.sub(r"^其中\s*[:：]?", "", label.strip()).rstrip(":：").strip()
 
 
 def _number(text: str) -> float | None:
@@ -272,6 +321,9 @@ def _read_indicator_row(
     unit = unit_cell.text.strip() if unit_cell is not None and not _is_empty(unit_cell.text) else None
     nature_cell = cells.get("nature")
     nature_op = NATURE_OPS.get(nature_cell.text.strip()) if nature_cell is not None else None
+    name_unit, name_op = _unit_in_name(name.text)
+    unit = unit or name_unit
+    nature_op = nature_op or name_op
 
     head = len(out.mentions)
     attrs = {"level1": carry.get("level1"), "level2": carry.get("level2")}
@@ -305,6 +357,23 @@ def _read_indicator_row(
     return True
 
 
+_NAME_NOTE = re.compile(r"[(（]\s*([^()（）]{1,10}?)\s*[)）]\s*$")
+
+
+def _unit_in_name(name: str) -> tuple[str | None, str | None]:
+    """`面积(亩)` → (亩, None); `成活率(≥**%)` → (%, >=): the unit and operator a name announces."""
+    m = _NAME_NOTE.search(name.strip())
+    if m is None:
+        return None, None
+    inner = m.group(1)
+    if unit_kind(inner) != "number":
+        return inner, None
+    v = parse_value(inner)
+    if v is not None and v.value is None and v.unit:  # a placeholder such as ≥**%
+        return ("万元" if v.unit == "元" and "万" in inner else v.unit), v.op
+    return None, None
+
+
 def _note_unit(text: str, cfg: _Config) -> str | None:
     m = None
     for m in cfg.note.finditer(text):
@@ -332,10 +401,15 @@ def read_table(block: Block, *, context: str = "", config: _Config | None = None
             prev_was_header = True
             continue
         prev_was_header = False
-        note = _note_unit(" ".join(texts), cfg) if any("单位" in t for t in texts) else None
-        if note and not any(_money_item(t, cfg) for t in texts):
+        note = _note_unit(" ".join(texts), cfg) if any("单位" in t or "元" in t for t in texts) else None
+        if note:  # 项目资金（万元） or 单位：万元: the unit of this row and the rows below
             table_unit = note
-            continue
+            if not any(_money_item(t, cfg) for t in texts):
+                continue
+        if header is None or not header.is_money:
+            unit = note or table_unit
+            if _read_label_money(row, unit or cfg.default_money_unit, unit is not None, out, cfg):
+                continue
         if header is None:
             continue
         if header.is_money:

@@ -207,3 +207,59 @@ def test_real_documents(real_documents):
         for r in doc.relations:
             assert 0 <= r.head < len(doc.mentions) and 0 <= r.tail < len(doc.mentions)
             assert doc.mentions[r.head].label == "INDICATOR"
+
+
+def test_unit_and_operator_announced_in_the_indicator_name():
+    rows = [
+        ["绩效指标", "一级指标", "二级指标", "三级指标", "指标值"],
+        ["", "产出指标", "数量指标", "新修便道长度(公里)", "12"],
+        ["", "", "质量指标", "树苗成活率(≥**%)", "88"],
+        ["", "", "成本指标", "工程总投资(≤**万元)", "150"],
+        ["", "", "时效指标", "完工时间", "2025年底"],
+    ]
+    got = indicators(run_tables(build(rows)))
+    assert (got["新修便道长度(公里)"]["target"]["value"], got["新修便道长度(公里)"]["target"]["unit"]) == (12, "公里")
+    assert got["树苗成活率(≥**%)"]["target"]["op"] == ">=" and got["树苗成活率(≥**%)"]["target"]["unit"] == "%"
+    assert got["工程总投资(≤**万元)"]["target"]["value"] == 1_500_000 and got["工程总投资(≤**万元)"]["target"]["op"] == "<="
+    assert got["完工时间"]["target"]["qualitative"] == "2025年底" and got["完工时间"]["level2"] == "时效指标"
+
+
+def test_rows_shifted_right_by_blank_cells_and_short_rows_mixed():
+    rows = [
+        ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值"],
+        ["", "", "产出指标", "数量指标", "宣讲场次", "≥5场", "6场"],  # two spurious blank cells in front
+        ["时效指标 (必填)", "宣讲完成时间", "2025年底", "2025年11月"],
+        ["成本指标", "场均补助", "800元/场", "780元/场"],
+    ]
+    got = indicators(run_tables(build(rows)))
+    assert got["宣讲场次"]["level1"] == "产出指标" and got["宣讲场次"]["actual"]["value"] == 6
+    assert got["宣讲完成时间"]["level2"] == "时效指标 (必填)"
+    assert got["场均补助"]["level2"] == "成本指标" and got["场均补助"]["target"]["value"] == 800
+
+
+def test_money_columns_without_an_item_column():
+    rows = [
+        ["资金投入（万元）", "全年预算数(A)", "全年执行数(B)", "执行率(B/A)"],
+        ["年度资金总额：", "40", "36", "90%"],
+        ["其中：中央资金", "25", "25", "100%"],
+    ]
+    doc = run_tables(build(rows))
+    got = [(m.attrs["item"], m.attrs["item_text"], m.attrs["stage"], m.attrs["value_yuan"]) for m in doc.mentions]
+    assert got == [
+        ("total", "年度资金总额", "budget_adjusted", 400_000),
+        ("total", "年度资金总额", "actual", 360_000),
+        ("other", "中央资金", "budget_adjusted", 250_000),
+        ("other", "中央资金", "actual", 250_000),
+    ]
+
+
+def test_label_value_money_rows_of_target_tables():
+    rows = [
+        ["项目名称", "示例便民服务"],
+        ["项目资金（万元）", "年度资金总额：", "86.5"],
+        ["", "其中：财政拨款", "80"],
+        ["", "其他资金", ""],
+    ]
+    doc = run_tables(build(rows))
+    got = [(m.attrs["item"], m.attrs["stage"], m.attrs["value_yuan"], m.attrs["unit_source"]) for m in doc.mentions]
+    assert got == [("total", "budget_initial", 865_000, "note"), ("other", "budget_initial", 800_000, "note")]
