@@ -433,7 +433,7 @@ class NumbersStage(Stage):
 
 def quantity_mention(q: Quantity, *, label: str | None = None, source: str = "grammar") -> Mention:
     """A Quantity as a Mention with the attrs contract of `Mention` (kind, value, value_yuan)."""
-    attrs: dict = {"kind": q.kind, "value": q.value.model_dump(exclude_none=False)}
+    attrs: dict = {"kind": q.kind, "value": dict(q.value.__dict__)}  # == model_dump() for this flat model, faster
     if q.kind == "money":
         attrs["value_yuan"] = q.value.value
     return Mention.model_construct(

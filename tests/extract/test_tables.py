@@ -263,3 +263,28 @@ def test_label_value_money_rows_of_target_tables():
     doc = run_tables(build(rows))
     got = [(m.attrs["item"], m.attrs["stage"], m.attrs["value_yuan"], m.attrs["unit_source"]) for m in doc.mentions]
     assert got == [("total", "budget_initial", 865_000, "note"), ("other", "budget_initial", 800_000, "note")]
+
+
+def test_real_indicator_tables_read_with_target_and_actual(real_documents):
+    """Where a real table's header has target and actual columns, nearly every indicator row read has both."""
+    from pipeline.errors import JixiaoError
+    from pipeline.ingest import read_document
+
+    rows = both = 0
+    for d in real_documents:
+        try:
+            doc = read_document(d.path)
+        except JixiaoError:
+            continue
+        for block in doc.blocks:
+            if block.kind != "table":
+                continue
+            headers = [map_header(r, i) for i, r in enumerate(block.rows)]
+            if not any(h is not None and {"target", "actual"} <= set(h.columns) for h in headers):
+                continue
+            reading = read_table(block, context=doc.text[max(0, block.start - 120) : block.start])
+            rows += reading.indicator_rows
+            both += reading.indicator_rows_with_target_and_actual
+    if rows == 0:
+        pytest.skip("no indicator table with target and actual columns recovered from the real documents yet")
+    assert both / rows >= 0.9, (both, rows)
