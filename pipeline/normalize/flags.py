@@ -196,7 +196,7 @@ def check_rates(doc: Document, amounts: list[LabeledAmount], settings: Settings)
         before = [a for a in amounts if prev_p0 <= a.start and a.end <= m.start() and not a.delta and a.share is None]
         if len(before) < 2:
             continue
-        actual = next((a for a in reversed(before) if any(c in text[max(0, a.start - 10) : a.start] for c in actual_cues[:-1])), None)
+        actual = next((a for a in reversed(before) if a.stage == "actual" and any(c in text[max(0, a.start - 10) : a.start] for c in actual_cues[:-1])), None)
         if actual is None:
             actual = next((a for a in reversed(before) if a.stage == "actual" and not re.search("结转|结余", text[max(0, a.start - 8) : a.start])), None)
         if actual is None:

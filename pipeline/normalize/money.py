@@ -85,6 +85,26 @@ def _mask_funds(window: str) -> str:
     return window
 
 
+def _in_actual_context(text: str, pos: int, settings: Settings) -> bool:
+    """Whether the nearest heading-like line above `pos` (or the title) names 决算."""
+    actual = settings.context.get("actual_headings", [])
+    other = settings.context.get("other_headings", [])
+    end = text.rfind("\n", 0, pos)
+    for _ in range(40):
+        if end <= 0:
+            break
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end]
+        if len(line.strip()) <= 40 and not re.search(r"[0-9]\s*万?元", line):
+            if any(w in line for w in actual):
+                return True
+            if any(w in line for w in other):
+                return False
+        end = start - 1
+    head = text[:300]
+    return any(w in head for w in actual) and not any(w in head for w in other[1:])
+
+
 def label_amounts(doc: Document, settings: Settings) -> list[LabeledAmount]:
     """Every amount of money in yuan the grammar finds, labelled from the words before it."""
     text = doc.text
@@ -114,14 +134,17 @@ def label_amounts(doc: Document, settings: Settings) -> list[LabeledAmount]:
             if any(w in window for w in settings.flow_cues.get(key, [])):
                 flow = key
         item, item_word = _nearest(window, settings.item_cues)
-        same_sentence = prev is not None and prev.end >= sent_start
-        if item is None and same_sentence and prev is not None and not a.delta:
-            item, item_word = prev.item if prev.item != "other" else None, prev.item_text
-            if stage is None and prev.stage != "unspecified" and "比" not in window:
-                stage = prev.stage
-            if flow is None and prev.flow != "unspecified":
-                flow = prev.flow
         a.cues = sum(x is not None for x in (stage, flow, item))
+        same_sentence = prev is not None and prev.end >= sent_start and not prev.delta
+        if same_sentence and "比" not in window:
+            if item is None:
+                item, item_word = (prev.item, prev.item_text) if prev.item != "other" else (None, None)
+            if stage is None and prev.stage != "unspecified" and not a.delta:
+                stage = prev.stage
+            if flow is None and prev.flow != "unspecified" and not a.delta:
+                flow = prev.flow
+        if stage is None and not a.delta and _in_actual_context(text, q.start, settings):
+            stage = "actual"
         if a.delta:
             stage = None
         a.stage = stage or "unspecified"

@@ -33,6 +33,7 @@ class Settings(BaseModel):
     tolerance: Tolerance = Field(default_factory=Tolerance)
     window: Window = Field(default_factory=Window)
     stage_cues: dict[str, list[str]] = Field(default_factory=dict)
+    context: dict[str, list[str]] = Field(default_factory=dict)
     flow_cues: dict[str, list[str]] = Field(default_factory=dict)
     item_cues: dict[str, list[str]] = Field(default_factory=dict)
     rate_cues: dict[str, list[str]] = Field(default_factory=dict)
