@@ -72,5 +72,6 @@ class Messages:
     WORKER_START = "a batch worker could not start: {detail}"
     DASK_MISSING = "the dask engine needs dask.distributed, which is not installed: pip install 'jixiao[dask]'"
     DASK_CONNECT = "cannot connect to the Dask scheduler at {address}: {detail}"
+    DASK_LOST = "the Dask worker processing this file was lost ({detail}); run again with --retry-failed"
     MODEL_TAMPERED = "model at {path} does not match its meta.json ({detail}); it was changed after training: retrain it"
     MODEL_UNTRUSTED = "model file {path} would load types that are not on the trusted list ({types}); refusing to load it: retrain it with `jixiao train`"
