@@ -1,14 +1,17 @@
-"""Regenerate the example documents in examples/ (docx, pdf, xlsx, html) deterministically.
+"""Regenerate the example documents in examples/ (txt, docx, pdf, xlsx, html) deterministically.
 
     .venv/bin/python scripts/make_examples.py
 
 Everything here is invented: the units (青石县文化馆, 云岭县总工会), projects, numbers and
-indicators. The .txt example is written by hand. The builders live in
-`tests/ingest/fixtures.py`, shared with the tests and benchmarks.
+indicators. The .txt example imitates a converter's output: `[bookmark: _Toc…]` markers,
+LaTeX from a formula converter, lines hard-wrapped at a fixed width and a table flattened
+to one cell per line. The builders live in `tests/ingest/fixtures.py`, shared with the
+tests and benchmarks.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -156,6 +159,91 @@ XLSX_SHEETS = {
     ),
 }
 
+TXT_WRAP = 78  # display columns (a Chinese character takes two)
+TXT_TABLE = [
+    ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值"],
+    ["产出指标", "数量指标", "群众文化活动场次", "≥60场", "65场"],
+    ["产出指标", "数量指标", "公益培训班期数", "≥40期", "48期"],
+    ["产出指标", "质量指标", "非遗项目档案完整率", "100%", "100%"],
+    ["效益指标", "社会效益指标", "服务群众人次", "≥4万人次", "4.2万人次"],
+    ["满意度指标", "服务对象满意度指标", "群众满意度", "$\\geq 90\\%$", "97.1%"],
+]
+TXT_PARTS = [
+    ("title", "青石县文化馆2025年度部门整体支出绩效自评报告"),
+    ("heading", "一、部门基本情况"),
+    (
+        "paragraph",
+        "青石县文化馆是县文化和旅游局所属公益一类事业单位，核定编制18名，实有在编人员16名。主要职责是组织开展"
+        "群众文化活动、公共文化服务免费开放、非物质文化遗产保护和基层文化队伍培训。",
+    ),
+    ("heading", "二、部门整体支出情况"),
+    (
+        "paragraph",
+        "（一）预算安排情况。2025年年初预算安排298.75万元，全年预算调整为312.46万元，其中基本支出180.20万元，"
+        "项目支出132.26万元。",
+    ),
+    (
+        "paragraph",
+        "（二）预算执行情况。全年实际支出291.02万元，预算执行率93.14%。其中：人员经费156.32万元，公用经费"
+        "22.34万元，项目支出112.36万元。",
+    ),
+    ("paragraph", "（三）“三公”经费情况。“三公”经费支出3.86万元，较年初预算4.40万元减少0.54万元。"),
+    ("heading", "三、部门整体支出绩效目标完成情况"),
+    (
+        "paragraph",
+        "全年组织群众文化活动65场，举办公益培训班48期，服务群众4.2万人次，群众满意度达到$\\geq 90\\%$的目标，"
+        "实际为97.1\\%。部门整体绩效目标完成情况见下表。",
+    ),
+    ("table", TXT_TABLE),
+    ("heading", "四、存在的问题及改进措施"),
+    (
+        "paragraph",
+        "一是项目支出进度前慢后快，四季度支出占全年项目支出的41.3%；二是部分绩效指标设置偏重数量，质量和效益"
+        "指标不够细化。下一步将按月调度项目支出进度，细化效益指标，加强绩效运行监控。",
+    ),
+    ("heading", "五、自评结论"),
+    ("paragraph", "经综合评价，青石县文化馆2025年度部门整体支出绩效自评得分为92.5分，评价等级为优。"),
+]
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def _hard_wrap(text: str, width: int) -> list[str]:
+    """Break at `width` columns as Word does: never inside a run of Latin letters or digits."""
+    lines, line = [], ""
+    for ch in text:
+        if _display_width(line + ch) > width:
+            run = re.search(r"[A-Za-z0-9.%]+$", line) if _is_word_char(ch) else None
+            carried = run.group() if run and run.start() > 0 else ""
+            lines.append(line[: len(line) - len(carried)])
+            line = carried
+        line += ch
+    return [*lines, line]
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isascii() and (ch.isalnum() or ch in ".%")
+
+
+def txt_example() -> str:
+    """The converter-style text (see the module docstring), CRLF-free, UTF-8."""
+    out: list[str] = []
+    toc = 0
+    for kind, content in TXT_PARTS:
+        if kind in ("title", "heading"):
+            toc += 1
+            out += ["", f"[bookmark: _Toc2015000{toc:02d}]{content}", ""]
+        elif kind == "paragraph":
+            out += _hard_wrap(content, TXT_WRAP)
+        else:
+            for row in content:
+                for cell in row:
+                    out += [cell, ""]
+    return "\n".join(out).strip() + "\n"
+
+
 HTML_PAGE = """<!DOCTYPE html>
 <html>
 <head>
@@ -223,6 +311,7 @@ def main() -> None:
         page_number="- {n} -",
     )
     write_xlsx(HERE / "云岭县总工会_2026_绩效目标表.xlsx", XLSX_SHEETS)
+    (HERE / "青石县文化馆_2025_部门整体支出绩效自评报告.txt").write_text(txt_example(), encoding="utf-8")
     html = HTML_PAGE.format(score="98.6")
     (HERE / "青石县文化馆_2025_免费开放项目绩效自评.html").write_bytes(html.encode("gb18030"))
 
