@@ -84,7 +84,7 @@ TABS = re.compile(r"[ ]*\t[ \t]*")
 WIDE_SPACES = re.compile(r"[ \t]{2,}|\t")
 # a paragraph that opens with its own label (绩效目标：…) starts anew
 LABELLED = re.compile(r"^[^，。；：:\s]{2,8}[：:]")
-PROSE_MARKS = re.compile(r"[，、；“”,;]|[A-Za-z] [A-Za-z]")
+PROSE_MARKS = re.compile(r"[，、；,;]|[A-Za-z] [A-Za-z]")
 PAREN_NOTE = re.compile(r"^[（(][^（）()]{1,12}[）)]$")
 
 
@@ -433,6 +433,16 @@ def _continues(
         return False
     if PAREN_NOTE.match(line) or HEADER_CELL.match(line) or LABELLED.match(line):
         return False
+    finished = line[-1] in SENTENCE_END or (line[-1] in CLOSERS and line[-2:-1] in tuple(SENTENCE_END))
+    if prev_kind == "heading":
+        # a heading wrapped at the page edge keeps only a short, finished tail (…设定情 / 况。)
+        return len(line) <= 6 and finished and wrap is not None and display_width(prev) >= 0.85 * wrap
+    if len(line) <= 4 and not finished:
+        return False  # a word on its own line (目录, 预算) is a label, not the end of a sentence
+    if blank and len(line) < MIN_WRAP_CHARS and not finished and PROSE_MARKS.search(line) is None:
+        return False  # a short unpunctuated line after a blank is a title
+    # titles, breadcrumbs and labels can reach any width; wrapped prose has commas
+    prose = PROSE_MARKS.search(prev) is not None or PROSE_MARKS.search(line) is not None
     width = display_width(prev)
     at_edge = wrap is not None and width >= 0.85 * wrap
     if not at_edge and width >= LONG_LINE:
@@ -440,12 +450,7 @@ def _continues(
     if not at_edge and width >= LOCAL_WRAP_MIN:
         before = display_width(para[-2].text) if len(para) >= 2 else None
         at_edge = abs(width - (before if before is not None else display_width(line))) <= 2
-        # a title and its subtitle can share a width by chance; wrapped prose has commas
-        at_edge = at_edge and (PROSE_MARKS.search(prev) is not None or PROSE_MARKS.search(line) is not None)
-    if prev_kind == "heading":
-        # a heading wrapped at the page edge keeps only a short tail (…设定情 / 况。)
-        return at_edge and len(line) <= 6
-    if at_edge:
+    if at_edge and prose:
         return True
     # an unfinished clause (ends in a comma) continues on the next line when nothing lies between
     return not blank and len(prev) >= MIN_WRAP_CHARS and prev[-1] in "，、,"
