@@ -78,6 +78,7 @@ HEADER_CELL = re.compile(
     r"偏差原因\S*|未完成原因\S*|(?:全年|年初)?(?:预算数|执行数|执行率)\S*|主要内容|任务名称|项目名称|项目|科目|类别|名称|序号"
     r"|实际完成情况|完成情况|目标实际完成情况)$"
 )
+MD_SEPARATOR = re.compile(r"^\|(?:\s*:?-{3,}:?\s*\|)+\s*$")
 PIPE_PADDING = re.compile(r"\|[ \t]*\|[ \t|]*$")
 SPACES = re.compile(r"[ \t]+")
 TABS = re.compile(r"[ ]*\t[ \t]*")
@@ -124,6 +125,9 @@ def _is_pipe_line(s: str) -> bool:
 
 def _pipe_rows(lines: list[MappedText]) -> list[list[MappedText]]:
     """Rows of cells from consecutive pipe lines; a row's pipes add up to the column count."""
+    if len(lines) >= 2 and all(ln.text.startswith("|") and ln.text.endswith("|") for ln in lines):
+        # Markdown: | a | b | rows and a |---|---| separator
+        lines = [ln[1:] for ln in lines if not MD_SEPARATOR.match(ln.text)]
     counts = [ln.text.count("|") for ln in lines]
     ncols = _pipe_columns(lines, counts)
     rows: list[list[MappedText]] = []

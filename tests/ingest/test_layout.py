@@ -259,3 +259,9 @@ def test_latin_words_keep_a_space_when_joined() -> None:
 
 def test_display_width() -> None:
     assert display_width("ab") == 2 and display_width("示范") == 4 and display_width("示范1") == 5
+
+
+def test_markdown_table() -> None:
+    text = "| 项目 | 预算数 | 执行数 |\n|---|:---:|---:|\n| 办公经费 | 12.5 | 11.8 |\n| 差旅经费 | 6.0 | 5.2 |"
+    t = tables(blocks_of(text))[0]
+    assert cells(t) == [["项目", "预算数", "执行数"], ["办公经费", "12.5", "11.8"], ["差旅经费", "6.0", "5.2"]]
