@@ -14,8 +14,12 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-TableShape = Literal["pipe", "lines", "spaces", "label_values"]
-TABLE_SHAPES: tuple[TableShape, ...] = ("pipe", "lines", "spaces", "label_values")
+# pipe: `a | b | c` rows; lines: a tab-indented cell per line, a blank line between rows;
+# cell_lines: a cell per line with a blank line after every cell; spaces: whitespace-separated
+# rows; label_values: the row's labels one per line, then its values on one line.
+TableShape = Literal["pipe", "lines", "cell_lines", "spaces", "label_values"]
+TABLE_SHAPES: tuple[TableShape, ...] = ("pipe", "lines", "cell_lines", "spaces", "label_values")
+VALUE_LABELS = frozenset({"TARGET", "ACTUAL", "WEIGHT", "SCORE", "MONEY", "RATE"})
 
 
 @dataclass
@@ -99,6 +103,13 @@ class RenderedSection:
     end: int
     label: str
     level: int
+
+
+def _is_value(p: Piece) -> bool:
+    if isinstance(p, Mark):
+        return p.label in VALUE_LABELS
+    s = p.strip()
+    return bool(s) and len(s) <= 8 and (any(ch.isdigit() for ch in s) or s in ("≥", "≤", "＝", "%"))
 
 
 class _Writer:
@@ -188,16 +199,27 @@ class _Writer:
                     self.piece(c)
                     first = False
                 self.add("\n")
-            else:  # label_values: the row's first cell, a colon, then its values
+            elif shape == "cell_lines":
+                for c, blank in cells:
+                    if not blank:
+                        self.piece(c)
+                        self.add("\n\n")
+            else:  # label_values: labels one per line, then the values on one line
                 kept = [c for c, blank in cells if not blank]
-                if not kept:
+                first_value = next((i for i, c in enumerate(kept) if _is_value(c)), len(kept))
+                if first_value == len(kept):  # a header or a text row: one line
+                    for i, c in enumerate(kept):
+                        if i:
+                            self.add(" ")
+                        self.piece(c)
+                    self.add("\n")
                     continue
-                self.piece(kept[0])
-                if len(kept) > 1:
-                    self.add("：")
-                for i, c in enumerate(kept[1:]):
+                for c in kept[:first_value]:
+                    self.piece(c)
+                    self.add("\n")
+                for i, c in enumerate(kept[first_value:]):
                     if i:
-                        self.add("　")
+                        self.add(" ")
                     self.piece(c)
                 self.add("\n")
 

@@ -35,7 +35,7 @@ def test_deterministic_for_a_seed():
 
 def test_every_kind_and_layout_occurs(docs):
     assert {d.kind for d in docs} == set(DOC_KINDS)
-    assert {d.style.table_shape for d in docs} == {"pipe", "lines", "spaces", "label_values"}
+    assert {d.style.table_shape for d in docs} == {"pipe", "lines", "cell_lines", "spaces", "label_values"}
     assert any(d.style.bookmarks for d in docs) and any(d.style.latex for d in docs) and any(d.style.wrap for d in docs)
     text = "".join(d.text for d in docs)
     assert "[bookmark: _Toc" in text and "\\geq" in text and " | " in text
