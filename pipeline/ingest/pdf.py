@@ -168,11 +168,11 @@ def _covering(bbox_text: dict[tuple, str], x: float | None, y: float) -> str | N
 
 
 def _unwrap(text: str) -> str:
-    """Join the lines of a wrapped cell: nothing between Chinese, a space between Latin words."""
+    """Join wrapped lines: a space between Latin words only; digits split over lines rejoin (12345 / 6.78)."""
     parts = [p.strip() for p in text.split("\n") if p.strip()]
     out = ""
     for part in parts:
-        if out and out[-1].isascii() and out[-1].isalnum() and part[0].isascii() and part[0].isalnum():
+        if out and out[-1].isascii() and out[-1].isalpha() and part[0].isascii() and part[0].isalpha():
             out += " "
         out += part
     return out

@@ -173,3 +173,11 @@ def test_borderless_table_recovered_from_text_lines(tmp_path):
     assert len(tables) == 1 and tables[0].recovered
     assert [[c.text for c in row] for row in tables[0].rows] == rows
     assert doc.blocks[-1].kind == "paragraph" and doc.text[doc.blocks[-1].start :] == "以上指标均已完成。"
+
+
+def test_numbers_wrapped_in_narrow_cells_rejoin(tmp_path):
+    from pipeline.ingest.pdf import _unwrap
+
+    assert _unwrap("12345\n67.89万元") == "1234567.89万元"
+    assert _unwrap("Budget\nperformance") == "Budget performance"
+    assert _unwrap("全年预算\n调整数") == "全年预算调整数"
