@@ -3,7 +3,9 @@
 The body's XML children are walked in order (content controls `w:sdt` are opened), so
 tables stay where they stand between paragraphs. Paragraph styles decide the block kind:
 Title, Heading n and 标题 n (or an outline level) make headings; numbered paragraphs
-(`w:numPr`, directly or through the style) and List styles make list items. Table cells
+(`w:numPr`, directly or through the style) and List styles make list items; table-of-
+contents paragraphs (TOC n, 目录 n styles) are left out, and so are deleted or moved-away
+revisions and text boxes. A one-cell table framing text is read as the text it frames. Table cells
 spanning columns (`w:gridSpan`) or rows (`w:vMerge`) are repeated into every grid cell they
 cover, the copies marked `merged`. A table nested in a cell is laid out as its own table
 block right after the table that holds it; the outer cell keeps its own paragraphs.
@@ -29,6 +31,7 @@ log = logging.getLogger(__name__)
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d+)$", re.IGNORECASE)
 _LIST_STYLE = re.compile(r"^(?:list|列表)", re.IGNORECASE)
+_TOC_STYLE = re.compile(r"^(?:toc|目录)\s*\d*$|^toc heading$", re.IGNORECASE)
 _CELL_PARAGRAPH_SEP = " "
 
 Grid = list[list[str]]
@@ -43,18 +46,34 @@ def read(path: Path, data: bytes) -> Document:
     numbering = _Numbering(word, styles)
     builder = DocumentBuilder()
     clean = _cleaner()
-    for element in _body_elements(word.element.body):
+    for element in _flow(word.element.body):
         if element.tag == W + "p":
             body = clean(_paragraph_text(element))
             if not body:
                 continue
             kind, level = styles.kind(element)
+            if kind == "toc":
+                continue
             builder.add_text(kind, numbering.label(element) + body, level=level)
         elif element.tag == W + "tbl":
             for grid, merged in _tables(element, clean):
                 grid, merged = compact(grid, merged)
                 builder.add_table(grid, merged=merged)
     return builder.build(path=path, data=data, fmt="docx")
+
+
+def _flow(parent):
+    """Body paragraphs and tables in order; a one-cell table (a frame around text) is opened."""
+    for element in _body_elements(parent):
+        if element.tag == W + "tbl" and (cell := _only_cell(element)) is not None:
+            yield from _flow(cell)
+        else:
+            yield element
+
+
+def _only_cell(tbl):
+    cells = tbl.findall(f"{W}tr/{W}tc")
+    return cells[0] if len(cells) == 1 else None
 
 
 def _cleaner():
@@ -81,7 +100,7 @@ def _paragraph_text(p) -> str:
     """The visible text of a paragraph: runs, hyperlinks, inserted text; tabs and breaks as spaces."""
     parts: list[str] = []
     for el in p.iter(W + "t", W + "tab", W + "br", W + "cr", W + "noBreakHyphen", W + "sym"):
-        if _inside(el, p, (W + "del", W + "txbxContent", W + "fldInstr")):
+        if _inside(el, p, (W + "del", W + "moveFrom", W + "txbxContent")):
             continue
         tag = el.tag
         if tag == W + "t":
@@ -122,7 +141,7 @@ class _StyleInfo:
             ps = ppr.find(W + "pStyle")
             style_id = ps.get(W + "val") if ps is not None else None
         kind, level = self._style_kind(style_id) if style_id else ("paragraph", None)
-        if kind == "heading":
+        if kind in ("heading", "toc"):
             return kind, level
         outline = ppr.find(W + "outlineLvl") if ppr is not None else None
         if outline is not None and (val := outline.get(W + "val", "")).isdigit() and int(val) < 9:
@@ -152,6 +171,8 @@ class _StyleInfo:
         if style is None or depth > 10:
             return "paragraph", None
         name = (style.name or "").strip()
+        if _TOC_STYLE.match(name):
+            return "toc", None
         if name.lower() == "title" or name == "标题":
             return "heading", 1
         if m := _HEADING_STYLE.match(name):

@@ -218,3 +218,32 @@ def test_format_number(n, fmt, text):
     from pipeline.ingest.docx import format_number
 
     assert format_number(n, fmt) == text
+
+
+def test_table_of_contents_left_out_and_one_cell_frame_opened(tmp_path):
+    from docx.enum.style import WD_STYLE_TYPE
+
+    document = docx.Document()
+    toc = document.styles.add_style("toc 1", WD_STYLE_TYPE.PARAGRAPH)
+    document.add_paragraph("目录")
+    document.add_paragraph("一、部门基本情况\t1", style=toc)
+    document.add_paragraph("二、支出情况\t2", style=toc)
+    frame = document.add_table(rows=1, cols=1).cell(0, 0)
+    frame.paragraphs[0].text = "一、部门基本情况"
+    frame.add_paragraph("本部门年初预算298.75万元。")
+    inner = frame.add_table(rows=2, cols=2)
+    for r, row in enumerate([["项目", "金额（万元）"], ["基本支出", "178.66"]]):
+        for c, text in enumerate(row):
+            inner.cell(r, c).text = text
+    frame.add_paragraph("二、支出情况")
+    path = tmp_path / "framed.docx"
+    document.save(path)
+    doc = read_document(path)
+    got = [(b.kind, doc.text[b.start : b.end]) for b in doc.blocks]
+    assert got == [
+        ("paragraph", "目录"),
+        ("paragraph", "一、部门基本情况"),
+        ("paragraph", "本部门年初预算298.75万元。"),
+        ("table", "项目\t金额（万元）\n基本支出\t178.66"),
+        ("paragraph", "二、支出情况"),
+    ]
