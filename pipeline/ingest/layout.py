@@ -258,6 +258,8 @@ def _grid_table(items: list[tuple[MappedText, _GridLine | None]]) -> tuple[list[
             pending.append(strip(line))
             continue
         if grid.header:
+            raw_rows.extend(([p], 1) for p in pending)  # never reached by _scan_grid; never lose text
+            pending = []
             header = grid.labels
             raw_rows.append((header, len(header)))
             continue
@@ -482,6 +484,8 @@ def _scan_grid(
             j += 1
             continue
         grid = grids[j]
+        if grid is not None and grid.header and last_grid >= 0:
+            break  # a second header starts another table
         if grid is not None:
             items.append((lines[j], grid))
             last_grid, labels_since = len(items), 0

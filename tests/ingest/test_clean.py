@@ -84,3 +84,31 @@ def test_clean_is_idempotent() -> None:
     for raw, _ in CASES:
         once = clean_str(raw)
         assert clean_str(once) == once
+
+
+# --- properties over generated text -----------------------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+PIECES = st.sampled_from(
+    [
+        "示范", "单位", "收入", "，", "。", "（", "）", "“", "”", " ", "\n", "\r\n", "\t", "\u3000", "\u00a0",
+        "\u200b", "\ufeff", "[bookmark: _Toc9]", "PAGEREF _Toc9 \\h", '{ TOC \\o "1-3" \\h }', "$\\geq 90\\%$",
+        "$\\le", "q$", "\\%", "\\times", "$", "１２", "％", "．", "Ａｂ", "12.5", "万元", "|", "a", "\\", "{", "}",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PIECES, max_size=30).map("".join))
+def test_cleaning_properties(raw: str) -> None:
+    cleaned = clean_inline(MappedText.raw(raw))
+    assert cleaned.text == clean_str(raw)
+    assert len(cleaned.origin) == len(cleaned.text)
+    assert all(0 <= o < len(raw) for o in cleaned.origin)
+    assert cleaned.origin == sorted(cleaned.origin)
+    assert "[bookmark" not in cleaned.text and "\r" not in cleaned.text and "\u200b" not in cleaned.text
+    # Chinese characters are never rewritten: each one points at itself
+    for ch, o in zip(cleaned.text, cleaned.origin):
+        if "\u4e00" <= ch <= "\u9fff":
+            assert raw[o] == ch

@@ -265,3 +265,52 @@ def test_markdown_table() -> None:
     text = "| 项目 | 预算数 | 执行数 |\n|---|:---:|---:|\n| 办公经费 | 12.5 | 11.8 |\n| 差旅经费 | 6.0 | 5.2 |"
     t = tables(blocks_of(text))[0]
     assert cells(t) == [["项目", "预算数", "执行数"], ["办公经费", "12.5", "11.8"], ["差旅经费", "6.0", "5.2"]]
+
+
+def test_add_blocks_lays_out_tables_and_pages() -> None:
+    from pathlib import Path
+
+    from pipeline.ingest.builder import DocumentBuilder
+    from pipeline.ingest.layout import add_blocks
+
+    builder = DocumentBuilder()
+    add_blocks(builder, blocks_of("一、示范标题\n" + PIPE_ROWS), page=3)
+    doc = builder.build(path=Path("x.txt"), data=b"x", fmt="txt")
+    assert [b.kind for b in doc.blocks] == ["heading", "table"]
+    assert all(b.page == 3 for b in doc.blocks)
+    table = doc.blocks[1]
+    assert table.recovered and table.rows[2][1].text == "120.50"
+    assert all(doc.text[c.start : c.end] == c.text for row in table.rows for c in row)
+
+
+# --- properties over generated line sequences --------------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+LINES = st.sampled_from(
+    [
+        "", "一、示范标题", "（一）示范小节", "1.示范条目", "附件2", "示范收支决算表",
+        "本年度示范单位围绕年度目标认真组织实施各项工作任务，全年共",
+        "开展业务培训十二次，参训人员八百六十人次。", "项目名称", "示范道路维护",
+        "一级指标 二级指标 三级指标 指标值 完成值", "产出指标 数量指标 培训人次 ≥200人次 230人次",
+        "预算执行率", ">90% 96% 5 5", "（20 分）", "一级指标", "二级指标", "三级指标", "≥12场", "15场",
+        "基本支出 | 120.50 | 118.20 |", "98% | |", "示范表 | ||||", "|", "||||", "项目\t预算数\t执行数",
+        "办公经费\t12.5\t11.8", "The demo unit finished its yearly plan", "for training across all of its offices.",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(LINES, max_size=40))
+def test_layout_keeps_every_character_in_order(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    blocks = blocks_of(text)
+    kept = [
+        (ch, o)
+        for b in blocks
+        for piece in ([b.text] if b.text is not None else [c for row in b.rows for c in row])
+        for ch, o in zip(piece.text, piece.origin)
+        if not ch.isspace() and ch != "|"
+    ]
+    expected = [(ch, i) for i, ch in enumerate(text) if not ch.isspace() and ch != "|"]
+    assert kept == expected, "every character but spaces and pipes, once, in order, at its offset"
