@@ -162,9 +162,14 @@ def _cell_fit(column: str, text: str) -> float:
         if numeric:
             return -1.5
         v = parse_value(s) if len(s) <= 14 else None
-        return -1.0 if v is not None and v.value is not None and v.unit else 1.0  # 1600元/亩 is a value
+        if v is not None and v.value is not None and v.unit:  # 1600元/亩 is a value
+            return -1.0
+        norm = normalize_header(s)
+        return 0.2 if norm.endswith("指标") and len(norm) <= 8 else 1.0  # 数量指标 is a level, not a name
     if column in ("target", "actual"):
-        return 1.0 if parse_value(s) is not None else 0.0
+        if parse_value(s) is not None:
+            return 1.0
+        return 0.5 if len(s) <= 10 else 0.0  # a short word value (科学, 按时公开)
     if column in ("weight", "score"):
         return 1.0 if numeric else -1.0
     if column == "unit":
@@ -182,9 +187,12 @@ def _align(row: list[Cell], header: HeaderMap) -> dict[str, Cell]:
     # short rows lost their leading merged cells; leading blank cells may stand for nothing
     shifts = list(range(-lead, max(0, width - len(row)) + 1)) if lead or len(row) < width else [0]
     best_shift, best_fit = 0, float("-inf")
-    for shift in shifts:
+    # no shift first, then right shifts (cells lost on the left), then dropping leading blanks,
+    # which must pay for itself; ties keep the earlier candidate
+    for shift in sorted(shifts, key=lambda s: (s < 0, abs(s))):
         fit = sum(_cell_fit(by_col[c.col + shift], c.text) for c in row if c.col + shift in by_col)
-        if fit > best_fit + 1e-9:  # ties keep the smaller shift
+        fit -= 0.25 * max(0, -shift)
+        if fit > best_fit + 1e-9:
             best_shift, best_fit = shift, fit
     return {by_col[c.col + best_shift]: c for c in row if c.col + best_shift in by_col}
 
@@ -417,8 +425,26 @@ def read_table(block: Block, *, context: str = "", config: _Config | None = None
             if _read_money_row(row, header, unit or cfg.default_money_unit, unit is not None, out):
                 continue
         if header.is_indicator:
-            _read_indicator_row(row, header, carry, out)
+            if not _read_total_score(row, header, out):
+                _read_indicator_row(row, header, carry, out)
     return out
+
+
+TOTAL_SCORE_LABELS = frozenset({"总分", "合计", "总计", "自评总分", "综合得分", "合计得分", "自评得分", "总得分"})
+
+
+def _read_total_score(row: list[Cell], header: HeaderMap, out: TableReading) -> bool:
+    """A 总分 row: the document's overall score as a SCORE mention with attrs.evaluation."""
+    at = next((i for i, c in enumerate(row) if normalize_header(c.text) in TOTAL_SCORE_LABELS), None)
+    if at is None:
+        return False
+    numbers = [c for c in row[at + 1 :] if _number(c.text) is not None]
+    if not numbers:
+        return False
+    score_col = header.columns.get("score")
+    cell = next((c for c in numbers if c.col == score_col), numbers[-1])
+    out.mentions.append(_mention("SCORE", cell, {"number": _number(cell.text), "evaluation": True}, score=0.9))
+    return True
 
 
 @register

@@ -288,3 +288,17 @@ def test_real_indicator_tables_read_with_target_and_actual(real_documents):
     if rows == 0:
         pytest.skip("no indicator table with target and actual columns recovered from the real documents yet")
     assert both / rows >= 0.9, (both, rows)
+
+
+def test_total_score_row():
+    rows = [
+        ["一级指标", "二级指标", "三级指标", "指标值", "完成值", "分值", "得分"],
+        ["产出指标", "数量指标", "巡查次数", "≥24次", "26次", "60", "60"],
+        ["满意度指标", "满意度指标", "群众满意度", "≥90%", "88%", "40", "35"],
+        ["", "", "", "", "总分", "100", "95"],
+    ]
+    doc = run_tables(build(rows))
+    total = [m for m in doc.mentions if m.attrs.get("evaluation")]
+    assert [(t.label, t.text, t.attrs["number"]) for t in total] == [("SCORE", "95", 95.0)]
+    assert all(r.tail != doc.mentions.index(total[0]) for r in doc.relations)
+    assert "总分" not in indicators(doc)

@@ -180,6 +180,9 @@ def test_table_reader_reads_every_synthetic_indicator(docs):
                 ), (d.name, ind["name"], key)  # fmt: skip
             assert row.get("weight") == ind["weight"] and row.get("score") == ind["score"]
             total += 1
+        totals = [m.attrs["number"] for m in doc.mentions if m.label == "SCORE" and m.attrs.get("evaluation")]
+        if d.gold["evaluation"]["score"] is not None:
+            assert totals == [d.gold["evaluation"]["score"]], d.name
         gold_money = {(a["value_yuan"], a["stage"], a["item"]) for a in d.gold["amounts"]}
         for m in doc.mentions:
             if m.label == "MONEY":
