@@ -30,6 +30,9 @@ from pipeline.schema import Document, ErrorRecord
 
 logger = logging.getLogger(__name__)
 
+# Failures of the set-up (a missing model, a bad config), not of a document: they stop the run.
+NOT_THE_DOCUMENT = frozenset({"config", "model"})
+
 
 @dataclass
 class RunSummary:
@@ -241,6 +244,9 @@ def run_batch(
                     stats=summary.peak_rss_mb,
                 )
             for outcome in outcomes:
+                if outcome.error is not None and outcome.error.stage in NOT_THE_DOCUMENT:
+                    sink.commit()  # keep what is done; this error would repeat on every document
+                    raise ConfigError(outcome.error.reason, stage=outcome.error.stage)
                 summary.bytes += outcome.size
                 if outcome.ok:
                     summary.processed += 1

@@ -131,12 +131,28 @@ def _is_memory_error(err: ErrorRecord) -> bool:
     return err.error == "MemoryError" or err.reason.startswith(("MemoryError", "internal error: MemoryError"))
 
 
+def _exit_with_parent() -> None:
+    """Exit when the parent dies (even by SIGKILL), also in the middle of a document."""
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="jixiao-parent-watch").start()
+
+
 def serve() -> None:
     """The worker's main loop (run as `python -m pipeline.batch.worker`)."""
     proto = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # anything printed by a library goes to stderr
     sys.stdout = sys.stderr
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
+    _exit_with_parent()
 
     def send(obj: dict, record_json: str | None = None) -> None:
         proto.write(json.dumps(obj, ensure_ascii=False) + "\n")

@@ -11,6 +11,7 @@ import os
 import time
 
 from pipeline.core import Stage, register
+from pipeline.errors import Messages, ModelError
 from pipeline.schema import Document, Flag, Indicator, Section, Span
 
 
@@ -20,11 +21,14 @@ class MarkLines(Stage):
     requires = ("text",)
     assigns = ("sections", "indicators", "flags")
 
-    def __init__(self, *, seconds: float = 0.0, crash_marker: str = "CRASH") -> None:
+    def __init__(self, *, seconds: float = 0.0, crash_marker: str = "CRASH", model: str | None = None) -> None:
         self.seconds = seconds
         self.crash_marker = crash_marker
+        self.model = model
 
     def __call__(self, doc: Document) -> Document:
+        if self.model is not None:  # a model that is not there: the set-up's fault, not the document's
+            raise ModelError(Messages.MODEL_MISSING.format(path=self.model, what="test"))
         if "HANG" in doc.text:
             time.sleep(3600)
         if "EXPLODE" in doc.text:
