@@ -76,6 +76,8 @@ MEASURE_WORDS = (
     "人", "户", "场", "次", "个", "项", "天", "件", "家", "所", "期", "篇", "台", "辆", "亩", "米", "吨", "份",
     "本", "册", "套", "株", "棵", "头", "只", "座", "处", "条", "名", "位", "起", "例", "张", "部", "周", "年",
     "季度", "批", "类", "门", "间", "栋", "村", "镇", "所", "分", "倍", "元",
+    "件次", "块", "卷", "盘", "盒", "页", "箱", "袋", "幅", "节", "轮", "届", "支", "队", "组", "片", "眼", "根", "宗",
+    "床",
 )  # fmt: skip
 COUNT_MULTIPLIERS: dict[str, Decimal] = {"万": Decimal(10_000), "亿": Decimal(100_000_000)}
 PER_WORDS = ("人", "户", "次", "天", "日", "月", "年", "亩", "个", "项", "件", "台", "辆", "平方米", "米", "公里", "吨", "份", "场", "所", "家", "篇", "学时", "小时")  # fmt: skip
@@ -105,7 +107,7 @@ _MONEY = _alt(MONEY_UNITS)
 _PCT = _alt(PERCENT_UNITS)
 _MEASURE = _alt(MEASURE_WORDS)
 _PER = rf"(?:[/／](?:{_alt(PER_WORDS)})(?:[·•・.．](?:{_alt(PER_WORDS)}))?)"
-_UNIT = rf"(?:{_PCT}|{_MONEY}|(?:万|亿)?(?:{_MEASURE}))(?:{_PER})?"
+_UNIT = rf"(?:{_PCT}|{_MONEY}|(?:余|多)?(?:万|亿)?(?:{_MEASURE}))(?:{_PER})?"
 _OP = _alt(COMPARATORS)
 _SUFFIX = _alt(SUFFIX_OPS)
 _WS = r"[ \t\u3000]*"
@@ -119,7 +121,7 @@ _SKIP = (
     rf"|(?<![{_DIGITS}.])(?:19|20)[0-9]{{2}}{_WS}(?:[-—–至到~～]{_WS}(?:19|20)[0-9]{{2}}{_WS})?"
     rf"(?:年度?(?:{_WS}[0-9]{{1,2}}{_WS}月(?:份|{_WS}[0-9]{{1,2}}{_WS}[日号])?)?"
     r"|(?P<dsep>[-/.])[0-9]{1,2}(?P=dsep)[0-9]{1,2}(?![0-9]))"
-    r"|(?<![0-9])[0-9]{1,2}月(?:份|[0-9]{1,2}[日号])|[0-9]{1,2}[:：][0-9]{2}(?![0-9])"
+    r"|(?<![0-9])[0-9]{1,2}月(?:份|底|末|初|[上中下]旬|[0-9]{1,2}[日号])?(?![0-9])|[0-9]{1,2}[:：][0-9]{2}(?![0-9])"
     # ordinals and numbered things: 第3, 第三, 3号, 1、, (1), 1.（list markers), codes
     rf"|第{_WS}(?:[{_DIGITS}]+|{_CN})|[{_DIGITS}]+{_WS}号"
 )
@@ -137,7 +139,7 @@ _FIRST = "".join(
     sorted({w[0] for w in COMPARATORS} | set(_CN_DIGITS) | set("百第*＊xX×[_O〔﹝［【（(") | {"\\"})
 )
 _PATTERN = re.compile(rf"(?=[{_DIGITS}{re.escape(_FIRST)}])(?:(?P<skip>{_SKIP})|{_QTY})")
-_UNIT_RE = re.compile(rf"(?P<mult>万|亿)?(?P<base>{_PCT}|{_MONEY}|{_MEASURE})(?P<per>{_PER})?")
+_UNIT_RE = re.compile(rf"(?P<approx>余|多)?(?P<mult>万|亿)?(?P<base>{_PCT}|{_MONEY}|{_MEASURE})(?P<per>{_PER})?")
 _NUMBER_ONLY = re.compile(rf"^(?:{_NUM})$")
 _LIST_MARKER_AFTER = re.compile(r"[、.．)）]|\s*[)）]")
 
@@ -269,6 +271,8 @@ def _build(m: re.Match[str], text: str, *, bare: bool) -> Quantity | None:
         elif op_text:
             op = COMPARATORS[op_text]
     unit = _read_unit(u1 or u2)
+    if (u1 or u2 or "")[:1] in ("余", "多") and op is None:  # 10余名, 200多万元: more than
+        op = ">"
     if is_cn and (unit.kind == "number" or len(n1) == 1 and unit.kind == "count" and n1 in "一两二三"):
         return None  # Chinese numerals only count with a unit, and not as 一个/两项 in prose
     if unit.kind == "number" and not (bare or op_text):

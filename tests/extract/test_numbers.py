@@ -341,3 +341,17 @@ def test_real_documents_money_and_offsets(real_documents):
                 assert q.value.value >= 0 and round(q.value.value, 2) == q.value.value
         total_money += sum(q.kind == "money" for q in found)
     assert total_money > 100
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit", "op"),
+    [("10余名", 10, "名", ">"), ("200多人", 200, "人", ">"), ("5000多万元", 50_000_000, "元", ">"), ("二十余人", 20, "人", ">")],
+)
+def test_approximate_counts_are_lower_bounds(text, value, unit, op):
+    q = one(text)
+    assert (q.value.value, q.value.unit, q.value.op) == (value, unit, op)
+
+
+@pytest.mark.parametrize("text", ["12月底前完成", "于3月、6月开展", "11月上旬"])
+def test_months_are_not_counts(text):
+    assert [q for q in find_quantities(text) if q.kind != "qualitative"] == []
