@@ -28,7 +28,7 @@ from pipeline.ingest.numbering import Numbering, match_numbering
 from pipeline.ingest.offsets import MappedText, join
 from pipeline.schema import BlockKind
 
-TableShape = str  # "pipe" | "cell_lines" | "grid" | "label_values"
+TableShape = str  # "pipe" | "cell_lines" | "grid" | "label_values" | "tab_cells"
 
 
 @dataclass
@@ -78,6 +78,7 @@ HEADER_CELL = re.compile(
     r"偏差原因\S*|未完成原因\S*|(?:全年|年初)?(?:预算数|执行数|执行率)\S*|主要内容|任务名称|项目名称|项目|科目|类别|名称|序号"
     r"|实际完成情况|完成情况|目标实际完成情况)$"
 )
+LEAD_TAB = re.compile(r"^ *\t")
 MD_SEPARATOR = re.compile(r"^\|(?:\s*:?-{3,}:?\s*\|)+\s*$")
 PIPE_PADDING = re.compile(r"\|[ \t]*\|[ \t|]*$")
 SPACES = re.compile(r"[ \t]+")
@@ -312,6 +313,7 @@ def _cell_table(cells: list[MappedText]) -> list[list[MappedText]] | None:
 def lines_to_blocks(lines: list[MappedText]) -> list[RawBlock]:
     """Blocks in reading order from cleaned lines (one `MappedText` per line, no newline)."""
     tabbed = ["\t" in ln.text for ln in lines]  # tab-indented lines are cells, never wrapped prose
+    lead_tab = [LEAD_TAB.match(ln.text) is not None for ln in lines]
     lines = [strip(ln) for ln in lines]
     n = len(lines)
     wrap = wrap_width(lines)
@@ -334,6 +336,15 @@ def lines_to_blocks(lines: list[MappedText]) -> list[RawBlock]:
 
     while i < n:
         s = lines[i].text
+        # (e) one cell per tab-indented line, rows between blank lines (Word tables as text)
+        if lead_tab[i]:
+            table_e = _scan_tab_cells(lines, lead_tab, i)
+            if table_e is not None:
+                rows, j = table_e
+                flush()
+                blocks.append(RawBlock(kind="table", rows=rows, recovered=True, shape="tab_cells"))
+                i = j
+                continue
         if not s:
             i += 1
             continue
@@ -545,6 +556,38 @@ def _scan_cells(lines: list[MappedText], i: int) -> tuple[list[list[MappedText]]
     if rows is None:
         return None
     return rows, j
+
+
+def _scan_tab_cells(lines: list[MappedText], lead_tab: list[bool], i: int) -> tuple[list[list[MappedText]], int] | None:
+    """Rows of cells from `i`: a tab-indented line opens a cell, an unindented line continues it,
+    a blank line ends the row; the table ends where the next row would not open with a tab."""
+    n = len(lines)
+    rows: list[list[list[MappedText]]] = []
+    row: list[list[MappedText]] = []
+    j = i
+    while j < n:
+        if lead_tab[j]:
+            row.append([lines[j]] if lines[j].text else [])
+        elif lines[j].text:
+            if not row:
+                break
+            row[-1].append(lines[j])
+        else:
+            if row:
+                rows.append(row)
+                row = []
+            k = j + 1
+            while k < n and not lines[k].text and not lead_tab[k]:
+                k += 1
+            if k >= n or not lead_tab[k]:
+                break
+        j += 1
+    if row:
+        rows.append(row)
+    table = [[_join_wrapped(c) if c else MappedText("", []) for c in r] for r in rows]
+    if len(table) < 2 or sum(1 for r in table if sum(1 for c in r if c.text) >= 2) < 2:
+        return None
+    return table, j
 
 
 def add_blocks(builder: DocumentBuilder, blocks: list[RawBlock], *, page: int | None = None) -> None:

@@ -40,6 +40,11 @@ SHAPES: dict[str, dict[str, str]] = {
     "label_values": {
         "seeds/004_b10681fc8d1fbec0.txt": "PDF text: indicator label on one line, `target actual weight score` on the next",
     },
+    "tab_cells": {
+        "seeds/000_1e752f6eb866e815.txt": "Word table as text: each cell a tab-indented line, rows between blank lines (a sign-off list)",
+        "seeds/001_70d2fb4dfce1c169.txt": "two Word tables as tab-indented cells, some cells continued on unindented lines",
+        "seeds/003_7ca4d67bc1447eb1.txt": "four project target tables as tab-indented cells, empty cells as lone tabs",
+    },
 }
 # documents where a partial table is also recovered (page metadata, chart data, broken rows)
 ALSO_TABLES = {"corpus/c012.txt", "corpus/c013.txt", "seeds/001_70d2fb4dfce1c169.txt"}
@@ -166,3 +171,31 @@ def test_label_values(parsed, name: str) -> None:
     header = rows[0]
     assert all(HEADER_CELL.match(h) for h in header)
     assert all(len(r) == len(header) for r in rows)
+
+
+@pytest.mark.parametrize("name", sorted(SHAPES["tab_cells"]))
+def test_tab_cells(parsed, name: str) -> None:
+    raw, doc = parsed[name]
+    tables = [b for b in recovered(doc) if any(len(r) >= 2 for r in b.rows)]
+    rows = [[c.text for c in row if c.text] for b in tables for row in b.rows]
+    # the document's own rows: runs of tab-indented lines between blank lines
+    groups: list[list[str]] = []
+    current: list[str] = []
+    for line in raw.split("\n"):
+        if line.startswith("\t"):
+            current.append(clean_str(line).strip())
+        elif not line.strip() and current:
+            groups.append(current)
+            current = []
+    groups.append(current)
+    found = misses = 0
+    for group in groups:
+        opened = [c for c in group if c]
+        if len(group) < 2 or len(opened) < 2:
+            continue
+        found += 1
+        # each cell of the row starts with what its tab line says (unindented lines may continue it)
+        if not any(len(r) == len(opened) and all(a.startswith(b) for a, b in zip(r, opened)) for r in rows):
+            misses += 1
+    assert found >= 5
+    assert misses == 0

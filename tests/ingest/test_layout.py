@@ -170,6 +170,43 @@ def test_label_values() -> None:
     assert_offsets(LABEL_VALUES, blocks)
 
 
+# --- shape (e): a Word table as text, one tab-indented line per cell --------------------------
+TAB_CELLS = """示范项目绩效目标表
+\t项目名称
+\t示范道路维护
+\t主管部门
+\t示范交通局
+
+\t一级指标
+\t二级指标
+\t指标值
+
+\t产出指标
+\t数量指标
+\t≥12公里
+
+\t
+\t质量指标
+\t验收合格率
+达到100%
+
+以上为示范内容。"""
+
+
+def test_tab_cells() -> None:
+    blocks = blocks_of(TAB_CELLS)
+    assert [b.kind for b in blocks] == ["heading", "table", "paragraph"]
+    t = blocks[1]
+    assert t.shape == "tab_cells"
+    assert cells(t) == [
+        ["项目名称", "示范道路维护", "主管部门", "示范交通局"],
+        ["一级指标", "二级指标", "指标值"],
+        ["产出指标", "数量指标", "≥12公里"],
+        ["", "质量指标", "验收合格率达到100%"],
+    ]
+    assert_offsets(TAB_CELLS, blocks)
+
+
 # --- prose stays prose ------------------------------------------------------------------------
 PROSE = """第一部分 示范单位概况
 一、主要职责
@@ -295,7 +332,7 @@ LINES = st.sampled_from(
         "一级指标 二级指标 三级指标 指标值 完成值", "产出指标 数量指标 培训人次 ≥200人次 230人次",
         "预算执行率", ">90% 96% 5 5", "（20 分）", "一级指标", "二级指标", "三级指标", "≥12场", "15场",
         "基本支出 | 120.50 | 118.20 |", "98% | |", "示范表 | ||||", "|", "||||", "项目\t预算数\t执行数",
-        "办公经费\t12.5\t11.8", "The demo unit finished its yearly plan", "for training across all of its offices.",
+        "办公经费\t12.5\t11.8", "\t示范单元", "\t", "\t12.5", "The demo unit finished its yearly plan", "for training across all of its offices.",
     ]
 )  # fmt: skip
 
