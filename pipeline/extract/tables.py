@@ -226,6 +226,11 @@ def _read_money_row(row: list[Cell], header: HeaderMap, unit: str, unit_known: b
     found = False
     for cell, (_, key) in zip(row[label_idx + 1 :], order, strict=False):
         stage = MONEY_COLUMNS.get(key)
+        if key == "rate" and not _is_empty(cell.text):  # 执行率 of this row's money
+            r = parse_value(cell.text, unit="%")
+            if r is not None and r.value is not None and r.unit == "%":
+                out.mentions.append(_mention("RATE", cell, {"value": r.value, "of": "预算执行率", "item": item}))
+            continue
         if stage is None or _is_empty(cell.text):
             continue
         v = parse_value(cell.text, unit=unit)

@@ -106,6 +106,8 @@ def test_money_rows_with_header_unit_note():
     first = next(m for m in doc.mentions if m.label == "MONEY")
     assert first.attrs["flow"] == "expenditure" and first.attrs["item_text"] == "年度资金总额"
     assert first.attrs["unit_source"] == "note"
+    rates = [(m.text, m.attrs["value"], m.attrs["of"]) for m in doc.mentions if m.label == "RATE"]
+    assert rates == [("96%", 96.0, "预算执行率")]
 
 
 @pytest.mark.parametrize(("note", "factor"), [("单位：元", 1), ("金额单位：万元", 10_000), ("单位（亿元）", 10**8)])
@@ -244,7 +246,8 @@ def test_money_columns_without_an_item_column():
         ["其中：中央资金", "25", "25", "100%"],
     ]
     doc = run_tables(build(rows))
-    got = [(m.attrs["item"], m.attrs["item_text"], m.attrs["stage"], m.attrs["value_yuan"]) for m in doc.mentions]
+    got = [(m.attrs["item"], m.attrs["item_text"], m.attrs["stage"], m.attrs["value_yuan"]) for m in doc.mentions if m.label == "MONEY"]
+    assert [(m.attrs["item"], m.attrs["value"]) for m in doc.mentions if m.label == "RATE"] == [("total", 90), ("other", 100)]
     assert got == [
         ("total", "年度资金总额", "budget_adjusted", 400_000),
         ("total", "年度资金总额", "actual", 360_000),
