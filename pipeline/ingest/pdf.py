@@ -7,7 +7,8 @@ most pages (running headers and footers, after digits are masked) and page numbe
 (第 3 页, - 3 -, 3/10, a lone 3) at the page edges are dropped. Lines set larger than the
 body text become headings; the other lines are joined into paragraphs where the text
 was hard-wrapped (a line that fills the measure continues on the next). A page without
-a text layer is handed to OCR (`pipeline.ingest.ocr.ocr_pdf_page`).
+a text layer, or whose glyphs mostly lack a Unicode mapping, is handed to OCR
+(`pipeline.ingest.ocr.ocr_pdf_page`). Glyphs drawn twice to embolden are deduplicated.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 EDGE_LINES = 2
 # a candidate repeated on at least this share of pages (and on 2 pages at least) is a running head
 REPEAT_SHARE = 0.5
+# a page on which more than this share of glyphs has no Unicode mapping is read by OCR
+MAX_UNMAPPED_SHARE = 0.3
 # a line at least this much larger than the body text is a heading
 HEADING_RATIO = 1.15
 PAGE_NUMBER = re.compile(
@@ -109,14 +112,36 @@ def _cleaner():
 
 
 def _page_content(page, number: int) -> PageContent:
-    if not page.chars:
-        return PageContent(number, float(page.width), [], [], scanned=bool(page.images))
+    chars = page.chars
+    if not chars or _unmapped_share(chars) > MAX_UNMAPPED_SHARE:
+        # no text layer, or glyphs without Unicode mapping ("(cid:123)"): the page must be read as an image
+        return PageContent(number, float(page.width), [], [], scanned=bool(page.images) or bool(chars))
+    if _has_doubled_glyphs(chars):  # glyphs drawn twice, a little shifted, to embolden
+        page = page.dedupe_chars()
     tables = page.find_tables() if (page.rects or page.lines) else []
     boxes = [t.bbox for t in tables]
     outside = page.filter(lambda obj: not _inside_any(obj, boxes)) if boxes else page
     lines = [_line(d) for d in outside.extract_text_lines(return_chars=True, strip=True) if d["text"].strip()]
     grids = [(t.bbox[1], *_grid(t)) for t in tables]
     return PageContent(number, float(page.width), lines, grids)
+
+
+def _has_doubled_glyphs(chars: list[dict]) -> bool:
+    """Whether some glyph is drawn again within a point of itself (cheaper than deduplicating)."""
+    seen: set[tuple[str, int, int]] = set()
+    for c in chars:
+        if c["text"].isspace():
+            continue
+        x, y = round(c["x0"]), round(c["top"])
+        keys = [(c["text"], x + dx, y + dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
+        if any(k in seen for k in keys):
+            return True
+        seen.add((c["text"], x, y))
+    return False
+
+
+def _unmapped_share(chars: list[dict]) -> float:
+    return sum(1 for c in chars if c["text"].startswith("(cid:")) / len(chars)
 
 
 def _inside_any(obj, boxes) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import os
 import functools
 import hashlib
 import re
@@ -148,7 +149,7 @@ def cjk_font(chars: frozenset[str]) -> str:
     wanted = "".join(sorted(chars | set(" 0123456789.%-/")))
     key = hashlib.sha1(wanted.encode()).hexdigest()[:12]
     name = f"NotoSC-{key}"
-    out = Path(tempfile.gettempdir()) / f"jixiao-{name}.ttf"
+    out = Path(tempfile.gettempdir()) / f"jixiao-{name}-v2.ttf"
     if not out.is_file():
         font = TTFont(str(CJK_FONT), fontNumber=CJK_FONT_INDEX)
         options = subset.Options()
@@ -190,7 +191,11 @@ def cjk_font(chars: frozenset[str]) -> str:
         post.mapping = {}
         post.glyphOrder = order
         font.sfntVersion = "\000\001\000\000"
-        tmp = out.with_suffix(f".{id(font)}.tmp")
+        # a name of its own: reportlab keys faces by PostScript name, and every subset would share one
+        for record in font["name"].names:
+            if record.nameID in (1, 3, 4, 6):
+                record.string = name
+        tmp = out.with_suffix(f".{os.getpid()}.tmp")
         font.save(str(tmp))
         tmp.replace(out)
     if name not in pdfmetrics.getRegisteredFontNames():
@@ -207,11 +212,13 @@ def write_pdf(
     page_number: str | None = "第 {n} 页",
     encrypt: str | None = None,
     body_pt: float = 11.0,
+    fake_bold: bool = False,
 ) -> Path:
     """A text PDF: one list of items per page, with a running header, footer and page number.
 
     Paragraphs are hard-wrapped to the text width (as real PDFs are); tables are drawn as
-    ruled cells, merged cells as one rectangle. `encrypt` sets a user password.
+    ruled cells, merged cells as one rectangle. `encrypt` sets a user password; `fake_bold`
+    draws headings twice, shifted a little, as some PDF producers embolden text.
     """
     from reportlab.lib.pdfencrypt import StandardEncryption
     from reportlab.pdfgen.canvas import Canvas
@@ -232,7 +239,7 @@ def write_pdf(
             canvas.line(MARGIN, height - 46, width - MARGIN, height - 46)
         y = height - MARGIN
         for item in items:
-            y = _draw_item(canvas, item, font, y, usable, body_pt)
+            y = _draw_item(canvas, item, font, y, usable, body_pt, fake_bold=fake_bold)
             if y < MARGIN:
                 raise ValueError(f"page {n} overflows; put less on it")
         if footer:
@@ -246,7 +253,9 @@ def write_pdf(
     return Path(path)
 
 
-def _draw_item(canvas, item: tuple, font: str, y: float, usable: float, body_pt: float) -> float:
+def _draw_item(
+    canvas, item: tuple, font: str, y: float, usable: float, body_pt: float, *, fake_bold: bool = False
+) -> float:
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     kind = item[0]
@@ -265,6 +274,8 @@ def _draw_item(canvas, item: tuple, font: str, y: float, usable: float, body_pt:
         for i, text in enumerate(lines):
             y -= size * 1.6
             canvas.drawString(MARGIN + (indent if i == 0 else 0), y, text)
+            if kind == "heading" and fake_bold:  # drawn twice, slightly shifted, as some producers embolden
+                canvas.drawString(MARGIN + (indent if i == 0 else 0) + 0.4, y, text)
         return y - size * 0.5
     if kind == "table":
         rows, spans = item[1], (item[2] if len(item) > 2 else {})

@@ -181,3 +181,9 @@ def test_numbers_wrapped_in_narrow_cells_rejoin(tmp_path):
     assert _unwrap("12345\n67.89万元") == "1234567.89万元"
     assert _unwrap("Budget\nperformance") == "Budget performance"
     assert _unwrap("全年预算\n调整数") == "全年预算调整数"
+
+
+def test_glyphs_drawn_twice_to_embolden_are_read_once(tmp_path):
+    doc = read_document(write_pdf(tmp_path / "bold.pdf", PAGES[:1], page_number=None, fake_bold=True))
+    headings = [doc.text[b.start : b.end] for b in doc.blocks if b.kind == "heading"]
+    assert headings == ["青石县文化馆2025年度部门决算说明", "一、收入支出决算总体情况说明"]
