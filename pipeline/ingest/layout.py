@@ -28,7 +28,7 @@ from pipeline.ingest.numbering import Numbering, match_numbering
 from pipeline.ingest.offsets import MappedText, join
 from pipeline.schema import BlockKind
 
-TableShape = str  # "pipe" | "cell_lines" | "grid" | "label_values" | "tab_cells"
+TableShape = str  # "pipe" | "cell_lines" | "grid" | "label_values" | "tab_cells" | "series"
 
 
 @dataclass
@@ -348,6 +348,15 @@ def lines_to_blocks(lines: list[MappedText]) -> list[RawBlock]:
         if not s:
             i += 1
             continue
+        # (c) tab-separated: chart series (labels then as many values) and runs of equal rows
+        if tabbed[i] and not lead_tab[i]:
+            table_c = _scan_tab_rows(lines, i)
+            if table_c is not None:
+                rows, shape, j = table_c
+                flush()
+                blocks.append(RawBlock(kind="table", rows=rows, recovered=True, shape=shape))
+                i = j
+                continue
         # (a) pipe rows
         if _is_pipe_line(s):
             j = i
@@ -556,6 +565,27 @@ def _scan_cells(lines: list[MappedText], i: int) -> tuple[list[list[MappedText]]
     if rows is None:
         return None
     return rows, j
+
+
+def _scan_tab_rows(lines: list[MappedText], i: int) -> tuple[list[list[MappedText]], TableShape, int] | None:
+    """A chart's data line (k labels, then k values) or three or more lines of equal tab-separated cells."""
+    first = tokens(lines[i])
+    k = len(first)
+    while k > 0 and is_value(first[k - 1].text):
+        k -= 1
+    if k >= 2 and len(first) == 2 * k:
+        return [first[:k], first[k:]], "series", i + 1
+    width = len(first)
+    if width < 2:
+        return None
+    rows = [first]
+    j = i + 1
+    while j < len(lines) and "\t" in lines[j].text and len(row := tokens(lines[j])) == width:
+        rows.append(row)
+        j += 1
+    if len(rows) < 3:
+        return None
+    return rows, "grid", j
 
 
 def _scan_tab_cells(lines: list[MappedText], lead_tab: list[bool], i: int) -> tuple[list[list[MappedText]], int] | None:

@@ -140,6 +140,15 @@ def test_grid_with_tabs() -> None:
     assert cells(t) == [["项目", "预算数", "执行数"], ["办公经费", "12.5", "11.8"], ["差旅经费", "6.0", "5.2"], ["印刷经费", "3.1", "3.1"]]
 
 
+def test_chart_series_and_tab_rows() -> None:
+    text = "示范支出结构\n基本支出\t项目支出\t其他支出\t80.5\t20.1\t0\n姓名\t职务\n甲某\t组长\n乙某\t成员"
+    blocks = blocks_of(text)
+    assert [b.kind for b in blocks] == ["paragraph", "table", "table"]
+    assert blocks[1].shape == "series" and cells(blocks[1]) == [["基本支出", "项目支出", "其他支出"], ["80.5", "20.1", "0"]]
+    assert cells(blocks[2]) == [["姓名", "职务"], ["甲某", "组长"], ["乙某", "成员"]]
+    assert_offsets(text, blocks)
+
+
 # --- shape (d): a label, then its values on the next line -------------------------------------
 LABEL_VALUES = """一级指标 二级指标 三级指标 指标值 完成值 分值 得分
 投入指标
