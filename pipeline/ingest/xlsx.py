@@ -97,7 +97,31 @@ def render_value(value: object, number_format: str = "General") -> str:
 
 
 def render_number(value: float, number_format: str = "General") -> str:
+    """A number as its cell shows it: decimals, percent, thousands and literal text (`0.00"万元"`) of the format."""
     fmt = (number_format or "General").split(";")[0]
+    fmt = re.sub(r"\[[^\]]*\]", "", fmt)  # colours and conditions: [Red], [>=100]
+    prefix, fmt, suffix = _literals(fmt)
+    return prefix + _render_core(value, fmt) + suffix
+
+
+def _literals(fmt: str) -> tuple[str, str, str]:
+    """(text before the number, the number's format, text after it) of a number format."""
+    pieces = re.findall(r'"([^"]*)"|\\(.)|(_.|\*.)|([^"\\_*]+)', fmt)
+    before, core, after = [], [], []
+    for quoted, escaped, _padding, plain in pieces:
+        literal = quoted or escaped
+        target = after if core else before
+        if literal:
+            target.append(literal)
+        elif plain:
+            if re.search(r"[0#?]", plain) or plain.strip().lower() == "general":
+                core.append(plain)
+            else:
+                target.append(plain)
+    return "".join(before), "".join(core) or "General", "".join(after)
+
+
+def _render_core(value: float, fmt: str) -> str:
     percent = "%" in fmt
     number = value * 100 if percent else value
     decimals = _DECIMALS.search(fmt)
