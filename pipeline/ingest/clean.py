@@ -30,7 +30,9 @@ FIELD_CODE = (
     rf"{_SWITCH}*(?:[ \t]*\}})?"
 )
 INVISIBLE = r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
-DEBRIS = re.compile(f"{BOOKMARK}|{FIELD_CODE}|{INVISIBLE}")
+BOOKMARKS = re.compile(BOOKMARK)
+FIELD_CODES = re.compile(FIELD_CODE)
+FIELD_WORDS = ("PAGE", "HYPERLINK", "TOC", "REF", "SEQ")
 LINE_ENDS = re.compile(r"\r\n?")
 
 # --- LaTeX -----------------------------------------------------------------------------
@@ -87,7 +89,7 @@ _MATH_WRAP = re.compile(r"[ \t]*\n[ \t]*")
 # a backslash command or escaped symbol outside dollars (\% in running text)
 STRAY_COMMAND = re.compile(rf"\\(?:(?:{_COMMAND_NAMES})(?![a-zA-Z])|[%$])")
 # a dollar left alone next to math-like symbols (an unpaired delimiter), not a price ($100)
-STRAY_DOLLAR = re.compile(r"(?<=[≥≤×%±~≠≈°])[ \t]*\$|\$[ \t]*(?=[≥≤×±~≠≈])|\$(?![0-9])")
+STRAY_DOLLAR = re.compile(r"\$(?:(?![0-9])|(?<=[≥≤×%±~≠≈°]\$))")
 
 
 def _command(match: re.Match[str]) -> str:
@@ -151,9 +153,11 @@ INVISIBLE_RE = re.compile(INVISIBLE)
 # the steps in order, each (pattern, replacement, a cheap test that it can apply)
 STEPS: list[tuple[re.Pattern[str], Repl, Callable[[str], bool]]] = [
     (LINE_ENDS, "\n", lambda s: "\r" in s),
-    # manual line breaks and page breaks become line breaks before DEBRIS removes controls
+    # manual line breaks and page breaks become line breaks before the control characters are removed
     (re.compile("[\u000b\u000c]"), "\n", lambda s: "\u000b" in s or "\u000c" in s),
-    (DEBRIS, "", lambda s: True),
+    (INVISIBLE_RE, "", lambda s: True),
+    (BOOKMARKS, "", lambda s: "[bookmark:" in s),
+    (FIELD_CODES, "", lambda s: any(w in s for w in FIELD_WORDS)),
     (LATEX_MATH, _math, lambda s: "$" in s),
     (STRAY_COMMAND, _stray_command, lambda s: "\\" in s),
     (STRAY_DOLLAR, "", lambda s: "$" in s),
@@ -171,7 +175,7 @@ def clean_inline(text: MappedText) -> MappedText:
         if applies(text.text):
             text = text.sub(pattern, repl)
     if ONE_FOR_ONE_CHARS.search(text.text):
-        text = MappedText(text.text.translate(ONE_FOR_ONE), text.origin)
+        text = MappedText(ONE_FOR_ONE_CHARS.sub(_one_for_one, text.text), text.origin)
     return text
 
 
@@ -180,4 +184,8 @@ def clean_str(text: str) -> str:
     for pattern, repl, applies in STEPS:
         if applies(text):
             text = pattern.sub(repl, text)
-    return text.translate(ONE_FOR_ONE)
+    return ONE_FOR_ONE_CHARS.sub(_one_for_one, text)
+
+
+def _one_for_one(match: re.Match[str]) -> str:
+    return ONE_FOR_ONE[ord(match.group())]

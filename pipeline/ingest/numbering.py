@@ -78,6 +78,9 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
 ]
 
+# the first character of any numbering (a cheap test before the patterns)
+_CAN_START = re.compile(rf"{_WS}[第附表目任（({_DIGITS}{CN_DIGITS}\u2460-\u2487]")
+
 # a title that names a table: short, ends in 表 (optionally followed by a bracketed note such as
 # （2024年度） or (单位：万元)), and has no sentence punctuation inside
 TABLE_TITLE = re.compile(
@@ -141,7 +144,9 @@ def number_value(text: str | None) -> int | None:
 
 def match_numbering(line: str) -> Numbering | None:
     """The numbering at the start of `line`, or a table title; None for an unnumbered line."""
-    title = TABLE_TITLE.match(line) is not None
+    title = "表" in line and TABLE_TITLE.match(line) is not None
+    if not title and not _CAN_START.match(line):
+        return None
     for style, pattern in _PATTERNS:
         m = pattern.match(line)
         if m is None:
