@@ -145,6 +145,15 @@ class _Ind:
     target_latex: str | None = None
 
 
+def _target_phrase(rng: random.Random, target: Value) -> tuple[str, Value]:
+    """A target as prose writes it (≥90%, 90%以上, 不低于90%), with its Value."""
+    if target.op != ">=" or target.value is None or target.unit in (None, "元"):
+        return target.text, target
+    number = _num_text(target.value) + target.unit
+    text = rng.choice((target.text, f"{number}以上", f"不低于{number}", f"达到{number}以上"))
+    return text, target.model_copy(update={"text": text})
+
+
 def _round_count(rng: random.Random, low: float, high: float) -> int:
     n = rng.uniform(low, high)
     mag = 10 ** max(0, len(str(int(n))) - 2)
@@ -436,10 +445,17 @@ def _overall_self_eval(b: _Build, f: _Facts) -> None:
         rec = next(x for x in b.indicators if x["ind"] is ind)
         n_k, t_k, a_k = b.key("i"), b.key("t"), b.key("a")
         rec.setdefault("prose_keys", []).extend([n_k, t_k, a_k])
-        pieces += [Mark(ind.name, "INDICATOR", n_k, {"level1": ind.level1, "level2": ind.level2}), "目标值为",
-                   Mark(ind.target.text, "TARGET", t_k, {"value": ind.target.model_dump()}, latex=ind.target_latex),
-                   "，实际完成", Mark(ind.actual.text, "ACTUAL", a_k, {"value": ind.actual.model_dump()}),
-                   "，" if ind.achieved else "，未完全达到目标；"]  # fmt: skip
+        t_text, t_value = _target_phrase(rng, ind.target)
+        name = Mark(ind.name, "INDICATOR", n_k, {"level1": ind.level1, "level2": ind.level2})
+        target = Mark(t_text, "TARGET", t_k, {"value": t_value.model_dump()},
+                      latex=ind.target_latex if t_text == ind.target.text else None)
+        actual = Mark(ind.actual.text, "ACTUAL", a_k, {"value": ind.actual.model_dump()})
+        pieces += rng.choice((
+            [name, "目标值为", target, "，实际完成", actual],
+            [name, "年初目标", target, "，全年实际完成", actual],
+            ["在", name, "方面，计划", target, "，实际", actual],
+        ))  # fmt: skip
+        pieces.append("，" if ind.achieved else "，未完全达到目标；")
         b.relations += [(n_k, t_k, "target"), (n_k, a_k, "actual")]
     pieces.append("各项工作按计划推进。")
     b.blocks[prose_at] = Paragraph(pieces)
