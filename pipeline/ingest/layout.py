@@ -3,18 +3,26 @@
 Plain-text exports and PDF page text arrive as lines. `lines_to_blocks` turns cleaned lines
 (each a `MappedText` that remembers its raw offsets) into `RawBlock`s:
 
-- tables that a converter flattened are recovered, in four shapes met in the disclosures:
-  `pipe` — one row per line, cells separated by ` | ` and padded with runs of `|` (rows may be
-  broken over several lines, down to one cell per line); `cell_lines` — one cell per line between
-  blank lines, a header row of N cells then records; `grid` — whitespace-separated rows
-  (`产出指标 数量指标 召开会议 2 15`); `label_values` — a label line and then its values on the
-  next line (`预算执行率` then `>90% 100% 3 3`);
-- hard-wrapped lines (a sentence broken by the converter, often with a blank line between the
-  halves) are joined, never a heading, list item or table row;
+- tables that a converter flattened are recovered (`RawBlock.shape` says which shape):
+  `pipe` — cells separated by ` | ` and padded with runs of `|`; a row's pipes add up to the
+  column count, so rows broken over several lines (down to one cell per line) are rebuilt;
+  `cell_lines` — one cell per line between blank lines, a header row of N cells then records
+  (labels, then values), right-aligned under the header;
+  `grid` — whitespace-separated rows (`产出指标 数量指标 召开会议 2 15`), or runs of lines with the
+  same number of tab-separated cells;
+  `label_values` — a label line and then its values on the next line (`预算执行率` / `>90% 100% 3 3`);
+  `tab_cells` — a Word table saved as text: one tab-indented line per cell, rows between blank
+  lines, unindented lines continuing a cell;
+  `series` — a chart's data line: k category labels, then k values (two rows);
+- hard-wrapped lines (cut at the page width, often with a blank line between the halves, or by
+  a page break) are joined when the break is inside a sentence; headings, list items, table rows,
+  titles and labels never are;
 - numbered lines (see `numbering`) become headings or list items with a level hint.
 
-Recovery prefers missing a table to inventing one: each shape needs a header or several
-records that agree before it is accepted. Everything is linear in the number of lines.
+Recovery prefers missing a table to inventing one: each shape needs a header or several records
+that agree before it is accepted. Every character of the input is kept, once and in order, in
+some block (pipes of flattened rows and whitespace excepted), with its raw offset. Linear in the
+number of lines.
 """
 
 from __future__ import annotations
