@@ -1,0 +1,128 @@
+"""Gold examples and shared features of the trained extractors (NER, relations).
+
+`load_gold` reads the real documents with their `entities` annotations and projects the
+raw-text spans into each `Document`'s cleaned text; `money_context` and friends describe a
+mention by the words around it, for the relation and attribute classifiers.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.annotate.format import ANNOTATIONS_DIR, load_all, project
+from pipeline.schema import Document, Mention, Relation
+
+logger = logging.getLogger(__name__)
+
+NER_LABELS = ("INDICATOR", "TARGET", "ACTUAL", "MONEY", "SCORE", "WEIGHT", "UNIT_NAME", "YEAR", "RATE", "GRADE")
+VALUE_LABELS = ("TARGET", "ACTUAL", "WEIGHT", "SCORE")
+CUE_WORDS = (
+    "目标", "指标值", "实际", "完成", "达到", "预算", "决算", "执行", "年初", "调整", "全年", "收入", "支出",
+    "基本", "项目", "人员", "公用", "三公", "合计", "总计", "总额", "增加", "减少", "比", "上年", "分值", "得分",
+    "权重", "到位", "安排", "下达", "拨付", "其中",
+)  # fmt: skip
+
+
+@dataclass
+class GoldDoc:
+    """A real document with its gold mentions and relations in cleaned-text offsets."""
+
+    name: str
+    doc: Document
+    mentions: list[Mention] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+def load_gold(*, root: Path = ANNOTATIONS_DIR, shared: Path | None = None) -> list[GoldDoc]:
+    """Every real document that has an `entities` annotation, seeds first."""
+    from pipeline.annotate.corpus import real_documents
+    from pipeline.ingest import read_document
+
+    anns = load_all(root, layer="entities")
+    out = []
+    for real in real_documents(shared):
+        files = [a for a in anns.get(real.sha256, []) if a.layer == "entities"]
+        if not files:
+            continue
+        ann = files[0]
+        doc = read_document(real.path)
+        ids: dict[str, int] = {}
+        mentions: list[Mention] = []
+        for span in ann.entities:
+            s, e = project(doc, span.start, span.end)
+            if s >= e:
+                continue
+            attrs = dict(span.attrs)
+            value = attrs.get("value")
+            if isinstance(value, dict):
+                value = dict(value)
+                value["text"] = doc.text[s:e]
+                if value.get("qualitative") == "*":
+                    value["qualitative"] = doc.text[s:e]
+                attrs["value"] = value
+            ids[span.id] = len(mentions)
+            mentions.append(Mention(label=span.label, start=s, end=e, text=doc.text[s:e], source="gold", attrs=attrs))
+        relations = [
+            Relation(head=ids[r.head], tail=ids[r.tail], label=r.label, source="gold")
+            for r in ann.relations
+            if r.head in ids and r.tail in ids
+        ]
+        out.append(GoldDoc(real.name, doc, mentions, relations, dict(ann.doc_facts)))
+    return out
+
+
+# --- context features ---------------------------------------------------------------------
+
+_CLAUSE = re.compile(r"[。；;！？\n]")
+
+
+def clause_before(text: str, start: int, *, limit: int = 60) -> str:
+    """The text from the last clause end (or `limit` characters) up to `start`."""
+    lo = max(0, start - limit)
+    window = text[lo:start]
+    cut = max((m.end() for m in _CLAUSE.finditer(window)), default=0)
+    return window[cut:]
+
+
+def cue_features(prefix: str, context: str, *, near: int = 12) -> dict[str, float]:
+    """Cue words present in `context` and in its last `near` characters."""
+    feats: dict[str, float] = {}
+    tail = context[-near:]
+    for cue in CUE_WORDS:
+        if cue in context:
+            feats[f"{prefix}cue={cue}"] = 1.0
+            feats[f"{prefix}last={cue}"] = float(context.rfind(cue) / max(1, len(context)))
+        if cue in tail:
+            feats[f"{prefix}near={cue}"] = 1.0
+    return feats
+
+
+def ngram_features(prefix: str, text: str, *, n: tuple[int, ...] = (1, 2)) -> dict[str, float]:
+    feats: dict[str, float] = {}
+    for k in n:
+        for i in range(len(text) - k + 1):
+            feats[f"{prefix}{text[i : i + k]}"] = 1.0
+    return feats
+
+
+def money_features(text: str, mention: Mention) -> dict[str, float]:
+    """Features of a MONEY mention for its stage, flow and item classifiers."""
+    before = clause_before(text, mention.start)
+    line_start = text.rfind("\n", 0, mention.start) + 1
+    line = text[line_start : text.find("\n", mention.end) if "\n" in text[mention.end :] else len(text)]
+    feats = cue_features("b:", before)
+    feats.update(ngram_features("n:", before[-10:]))
+    feats.update(cue_features("l:", line, near=40))
+    head = text[max(0, mention.start - 600) : mention.start]
+    j, k = head.rfind("决算"), head.rfind("预算")
+    feats["sec:决算"] = float(j > k)
+    feats["table"] = float("|" in line or line.startswith("\t"))
+    feats["bare"] = float(not re.search(r"元", mention.text))
+    after = text[mention.end : mention.end + 8]
+    feats.update(cue_features("a:", after, near=8))
+    return feats
