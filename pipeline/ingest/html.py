@@ -55,7 +55,11 @@ _BOILERPLATE_SHARE = 0.3
 _DESCEND_SHARE = 0.7
 # a 正文 container must hold at least this share of the page's non-link text
 _CONTENT_SHARE = 0.3
+# a nested 正文 container holding this share of the outer one's text is preferred to it
+_TIGHTER_SHARE = 0.8
+_TITLE_ATTR = re.compile(r"title|biaoti|标题", re.IGNORECASE)
 _MAX_SPAN = 200
+_TITLE_SEPARATORS = re.compile(r"\s*(?:[_|｜]|--|—|-\s)\s*")
 _BLOCK_TAGS = {
     "address", "article", "blockquote", "body", "center", "dd", "div", "dl", "dt", "fieldset", "figcaption",
     "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "li", "main", "ol", "p", "pre", "section", "table",
@@ -80,7 +84,7 @@ def read(path: Path, data: bytes) -> Document:
     node = _content_node(body)
     blocks: list[tuple] = []
     if not any(el.tag in ("h1", "h2", "h3") for el in node.iter()):
-        title = _title_before(body, node)
+        title = _title_before(body, node) or _page_title(root)
         if title:
             blocks.append(("heading", title, 1))
     _Walker(blocks).walk(node)
@@ -132,8 +136,13 @@ def _text_len(el) -> tuple[int, int]:
     return total, links
 
 
-def _attrs(el) -> str:
-    return f"{el.get('id', '')} {el.get('class', '')}"
+def _attrs(el) -> list[str]:
+    """The element's id and class names."""
+    return f"{el.get('id', '')} {el.get('class', '')}".split()
+
+
+def _marked(el, pattern: re.Pattern[str]) -> bool:
+    return any(pattern.search(token) for token in _attrs(el))
 
 
 def _drop_chrome(body) -> None:
@@ -144,8 +153,7 @@ def _drop_chrome(body) -> None:
     for el in list(body.iter()):
         if not isinstance(el.tag, str) or el.getparent() is None:
             continue
-        attrs = _attrs(el)
-        if attrs.strip() and _BOILERPLATE_ATTR.search(attrs) and not _CONTENT_ATTR.search(attrs):
+        if _marked(el, _BOILERPLATE_ATTR) and not _marked(el, _CONTENT_ATTR):
             text, link = _text_len(el)
             if text - link < _BOILERPLATE_SHARE * budget:
                 _remove(el)
@@ -170,11 +178,17 @@ def _content_node(body):
     budget = max(total - links, 1)
     best, best_text = None, 0
     for el in body.iter():
-        if isinstance(el.tag, str) and _CONTENT_ATTR.search(_attrs(el)):
+        if isinstance(el.tag, str) and _marked(el, _CONTENT_ATTR):
             text, link = _text_len(el)
             if text - link >= _CONTENT_SHARE * budget and text - link > best_text:
                 best, best_text = el, text - link
     if best is not None:
+        # a 正文 container inside it that holds nearly all of its text is the tighter choice
+        for el in best.iter():
+            if el is not best and isinstance(el.tag, str) and _marked(el, _CONTENT_ATTR):
+                text, link = _text_len(el)
+                if text - link >= _TIGHTER_SHARE * best_text:
+                    best, best_text = el, text - link
         return best
     node = body
     while True:
@@ -197,11 +211,21 @@ def _title_before(body, node) -> str | None:
             return None
         if not isinstance(el.tag, str):
             continue
-        if el.tag in ("h1", "h2") or re.search(r"title|biaoti|标题", _attrs(el), re.IGNORECASE):
+        if el.tag in ("h1", "h2") or _marked(el, _TITLE_ATTR):
             text = _collapse(el.text_content())
             if 4 <= len(text) <= 120 and not _is_boilerplate(text):
                 return text
     return None
+
+
+def _page_title(root) -> str | None:
+    """The `<title>` without the site name after it (标题_某某县人民政府)."""
+    title = root.find(".//title")
+    if title is None:
+        return None
+    text = _collapse(title.text_content())
+    first = _TITLE_SEPARATORS.split(text)[0].strip() if text else ""
+    return first if 4 <= len(first) <= 120 else None
 
 
 def _collapse(text: str) -> str:

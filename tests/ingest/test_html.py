@@ -146,3 +146,23 @@ def test_utf16_page_with_bom(tmp_path):
     doc = _read(tmp_path, _portal("utf-16", ARTICLE), "utf-16")
     assert doc.source.format == "html"
     assert PARAGRAPHS[0] in doc.text.splitlines()
+
+
+def test_page_title_without_site_name_when_no_heading(tmp_path):
+    html = f"""<html><head><meta charset="utf-8"><title>{TITLE}_青石县人民政府</title></head>
+<body>{CHROME_HEAD}<div id="zoom"><p>{PARAGRAPHS[0]}</p><p>{PARAGRAPHS[1]}</p></div>{CHROME_FOOT}</body></html>"""
+    doc = _read(tmp_path, html, "utf-8")
+    assert [(b.kind, doc.text[b.start : b.end]) for b in doc.blocks] == [
+        ("heading", TITLE),
+        ("paragraph", PARAGRAPHS[0]),
+        ("paragraph", PARAGRAPHS[1]),
+    ]
+
+
+def test_tightest_content_container_chosen(tmp_path):
+    body = f"""<div class="main-content"><div class="article-content"><p>{PARAGRAPHS[0]}</p><p>{PARAGRAPHS[1]}</p>
+<p>{PARAGRAPHS[2]}</p></div><div class="related">相关文章：其他县的决算公开说明</div></div>"""
+    doc = _read(tmp_path, _portal("utf-8", body), "utf-8")
+    assert "相关文章" not in doc.text
+    for paragraph in PARAGRAPHS:
+        assert paragraph in doc.text.splitlines()
