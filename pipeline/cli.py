@@ -26,6 +26,8 @@ app.add_typer(train_app, name="train")
 app.add_typer(evaluate_app, name="evaluate")
 annotations_app = typer.Typer(help="Check and convert the gold annotations of data/annotations/.", no_args_is_help=True)
 app.add_typer(annotations_app, name="annotations")
+annotate_app = typer.Typer(help="Round trips with annotation tools (Label Studio, doccano).", no_args_is_help=True)
+app.add_typer(annotate_app, name="annotate")
 
 console = Console(stderr=True)
 _state = {"debug": False}
@@ -390,6 +392,52 @@ def evaluate_calibration(
             data_sha256=calibrate.annotations_sha256(),
         )
         console.print(f"saved calibration to {target}")
+
+
+@annotate_app.command("export")
+def annotate_export(
+    docs: Annotated[list[str], typer.Argument(help="Documents (files, folders, globs) to turn into tasks.")],
+    to: Annotated[str, typer.Option("--to", help="label-studio or doccano.")] = "label-studio",
+    out: Annotated[Path, typer.Option("-o", "--out", help="The task file (JSON for Label Studio, JSONL for doccano).")] = Path("tasks.json"),
+    config: Annotated[Optional[Path], typer.Option("--config", help="Pipeline configuration (TOML).")] = None,
+) -> None:
+    """Write annotation tasks with the model's predictions (scored) as pre-annotations.
+
+    For Label Studio the labelling configuration is written beside the tasks (OUT with .xml).
+    """
+    from pipeline.annotate.roundtrip import FORMATS, export_tasks
+    from pipeline.core import Pipeline
+
+    if to not in FORMATS:
+        raise typer.BadParameter(f"--to must be one of {', '.join(FORMATS)}")
+    files, missing = expand_inputs(docs)
+    result = export_tasks(files, out, fmt=to, pipeline=Pipeline.from_config(config))
+    for err in result.errors:
+        console.print(f"[red]error[/red] {escape(err.path)}: {escape(err.reason)}", highlight=False)
+    for m in missing:
+        console.print(f"[red]error[/red] {escape(m)}: no such file, folder or glob match", highlight=False)
+    console.print(f"{result.tasks} tasks written to {', '.join(map(str, result.files))}")
+    raise typer.Exit(1 if result.errors or missing else 0)
+
+
+@annotate_app.command("import")
+def annotate_import(
+    export: Annotated[Path, typer.Argument(help="A Label Studio JSON export or a doccano JSONL export.")],
+    fmt: Annotated[str, typer.Option("--from", help="label-studio or doccano.")] = "label-studio",
+    root: Annotated[Optional[Path], typer.Option("--root", help="Annotation folder (default data/annotations).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report only; write nothing.")] = False,
+) -> None:
+    """Merge corrections into data/annotations/; conflicts are listed, never overwritten (exit 1)."""
+    from pipeline.annotate.format import ANNOTATIONS_DIR
+    from pipeline.annotate.roundtrip import import_tasks
+
+    report = import_tasks(export, fmt=fmt, root=root or ANNOTATIONS_DIR, write=not dry_run)
+    for conflict in report.conflicts:
+        sys.stdout.write(f"conflict: {conflict}\n")
+    console.print(
+        f"{report.documents} documents: {report.added} added, {report.unchanged} unchanged, {len(report.conflicts)} conflicts"
+    )
+    raise typer.Exit(1 if report.conflicts else 0)
 
 
 def main() -> None:

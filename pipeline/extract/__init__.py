@@ -5,3 +5,5 @@ Importing this package registers its stages (`numbers`, `tables`, …) with `pip
 
 from pipeline.extract import numbers  # noqa: F401  (registers the `numbers` stage)
 from pipeline.extract import tables  # noqa: F401  (registers the `tables` stage)
+from pipeline.extract import ner  # noqa: F401  (registers the `ner` stage)
+from pipeline.extract import relations  # noqa: F401  (registers the `relations` stage)
