@@ -223,8 +223,8 @@ def qualitative_words() -> tuple[str, ...]:
 @cache
 def _qualitative_res() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     alt = _alt(qualitative_words())
-    # standing alone in a line or a cell (flattened tables: tab, |, or runs of spaces around it)
-    alone = re.compile(rf"(?m)(?:^|(?<=[\t|])|(?<=  ))[ \t\u3000]*(?P<w>{alt})[ \t\u3000]*(?=$|[\t|]|  )")
+    # standing alone in a line or a cell (flattened tables: tab, |, or spaces around it)
+    alone = re.compile(rf"(?m)(?:^|(?<=[\t| ]))[ \t\u3000]*(?P<w>{alt})[ \t\u3000]*(?=$|[\t| ])")
     anywhere = re.compile(_alt(w for w in qualitative_words() if len(w) >= 2))  # 有/是/高 only alone
     trailing = re.compile(rf"[ \t]*(?P<w>{alt})")
     return alone, anywhere, trailing
@@ -319,6 +319,14 @@ def _build(m: re.Match[str], text: str, *, bare: bool) -> Quantity | None:
     return Quantity(start, end, text[start:end], kind, value)
 
 
+def _cell_bounded(text: str, s: int, e: int) -> bool:
+    """A word bounded by a line end, a tab, a | or two spaces on both sides."""
+    left, right = text[max(0, s - 2) : s], text[e : e + 2]
+    ok_left = s == 0 or left[-1:] in ("\n", "\t", "|") or left == "  " or (left[-1:] == " " and left[:1] in ("|", "\n"))
+    ok_right = e == len(text) or right[:1] in ("\n", "\t", "|") or right == "  " or (right[:1] == " " and right[1:2] in ("|", "\n", ""))
+    return ok_left and ok_right
+
+
 def find_quantities(
     text: str, start: int = 0, end: int | None = None, *, bare: bool = True, qualitative: bool = True
 ) -> list[Quantity]:
@@ -343,6 +351,8 @@ def find_quantities(
         for m in alone.finditer(text, start, end):
             s, e = m.span("w")
             if any(a < e and s < b for a, b in taken):
+                continue
+            if e - s == 1 and not _cell_bounded(text, s, e):  # 是, 高 between single spaces: prose
                 continue
             w = m["w"]
             extra.append(Quantity(s, e, w, "qualitative", _V(text=w, qualitative=w)))

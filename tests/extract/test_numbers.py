@@ -355,3 +355,33 @@ def test_approximate_counts_are_lower_bounds(text, value, unit, op):
 @pytest.mark.parametrize("text", ["12月底前完成", "于3月、6月开展", "11月上旬"])
 def test_months_are_not_counts(text):
     assert [q for q in find_quantities(text) if q.kind != "qualitative"] == []
+
+
+def test_grammar_finds_the_annotated_values_of_the_real_documents(shared_dir):
+    """Every annotated MONEY / TARGET / ACTUAL span of data/annotations is found by the grammar (recall)."""
+    from pipeline.annotate import corpus
+    from pipeline.annotate.format import load_all
+
+    anns = load_all(layer="entities")
+    docs = corpus.by_sha256(shared_dir)
+    total = found = money_right = money = 0
+    for sha, files in anns.items():
+        if sha not in docs:
+            continue
+        text = docs[sha].path.read_text(encoding="utf-8")
+        qs = find_quantities(text)
+        for f in files:
+            for e in f.entities:
+                if e.label not in ("MONEY", "TARGET", "ACTUAL"):
+                    continue
+                total += 1
+                hits = [q for q in qs if q.start <= e.start < e.end <= q.end or e.start <= q.start < q.end <= e.end]
+                found += bool(hits)
+                if e.label == "MONEY" and e.attrs.get("value_yuan") is not None:
+                    money += 1
+                    v = parse_value(text[e.start : e.end], unit="万元")
+                    money_right += v is not None and abs(v.value - e.attrs["value_yuan"]) < 0.01
+    if total == 0:
+        pytest.skip("no entity annotations of the real documents in data/annotations yet")
+    assert found / total >= 0.97, (found, total)
+    assert money_right / money >= 0.99, (money_right, money)
