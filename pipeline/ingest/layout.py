@@ -21,7 +21,7 @@ Plain-text exports and PDF page text arrive as lines. `lines_to_blocks` turns cl
 
 Recovery prefers missing a table to inventing one: each shape needs a header or several records
 that agree before it is accepted. Every character of the input is kept, once and in order, in
-some block (pipes of flattened rows and whitespace excepted), with its raw offset. Linear in the
+some block (pipes of flattened rows, Markdown separator rows and whitespace excepted), with its raw offset. Linear in the
 number of lines.
 """
 
@@ -83,7 +83,9 @@ VALUE_TOKEN = re.compile(
 HEADER_CELL = re.compile(
     r"^(?:[一二三四]级指标|(?:年度|全年)?(?:指标值|目标值|实际值|完成值|实际完成值|实际完成指标值|预期目标)"
     r"|分值|得分|权重|指标名称|指标内容|绩效指标|指标|指标性质|计量单位|单位|备注|评分标准|"
-    r"偏差原因\S*|未完成原因\S*|(?:全年|年初)?(?:预算数|执行数|执行率)\S*|主要内容|任务名称|项目名称|项目|科目|类别|名称|序号"
+    r"(?:偏差|未完成)原因(?:分析)?(?:及|和)?(?:拟采取的)?(?:改进措施)?"
+    r"|(?:全年|年初)?(?:预算数|执行数|执行率)(?:[（(][A-Z/×0-9%]{1,12}[）)])?"
+    r"|主要内容|任务名称|项目名称|项目|科目|类别|名称|序号"
     r"|实际完成情况|完成情况|目标实际完成情况)$"
 )
 LEAD_TAB = re.compile(r"^ *\t")
@@ -287,34 +289,70 @@ def _grid_table(items: list[tuple[MappedText, _GridLine | None]]) -> tuple[list[
 
 
 # --- shape (b): one cell per line between blank lines -----------------------------------------
-def _cell_table(cells: list[MappedText]) -> list[list[MappedText]] | None:
-    """Header of N cells, then records (labels then values), right-aligned to N columns."""
-    if len(cells) < 3 or not all(HEADER_CELL.match(c.text) for c in cells[:3]):
+def _header_at(cells: list[MappedText], p: int) -> tuple[list[MappedText], int]:
+    """Header cells from `p`, pieces of a header cell wrapped over short lines joined
+    (年度 / 指标值, 偏差原因 / 分析及 / 改进措施); returns them and the index after them."""
+    out: list[MappedText] = []
+    q = p
+    while q < len(cells):
+        cell, nxt = cells[q], q + 1
+        if not HEADER_CELL.match(cell.text):
+            # the first piece of a wrapped header cell
+            if not (len(cell.text) <= 4 and nxt < len(cells) and HEADER_CELL.match(cell.text + cells[nxt].text)):
+                break
+            cell, nxt = cell + cells[nxt], nxt + 1
+        while (
+            nxt < len(cells)
+            and len(cells[nxt].text) <= 4
+            and not HEADER_CELL.match(cells[nxt].text)
+            and HEADER_CELL.match(cell.text + cells[nxt].text)
+        ):
+            cell, nxt = cell + cells[nxt], nxt + 1
+        out.append(cell)
+        q = nxt
+    return out, q
+
+
+def _cell_tables(cells: list[MappedText]) -> list[list[list[MappedText]]] | None:
+    """Header of N cells, then records (labels then values) right-aligned to N columns; a new
+    header (three header cells or more) starts another table."""
+    header, p = _header_at(cells, 0)
+    if len(header) < 3:
         return None
-    end = 0
-    while end < len(cells) and HEADER_CELL.match(cells[end].text):
-        end += 1
-    header = cells[:end]
-    width = len(header)
-    rows: list[list[MappedText]] = [header]
-    labels: list[MappedText] = []
-    values: list[MappedText] = []
-    for cell in cells[end:]:
-        if is_value(cell.text):
-            values.append(cell)
-            continue
+    tables: list[list[list[MappedText]]] = []
+    while True:
+        width = len(header)
+        rows: list[list[MappedText]] = [header]
+        labels: list[MappedText] = []
+        values: list[MappedText] = []
+        following: tuple[list[MappedText], int] | None = None
+        q = p
+        while q < len(cells):
+            cell = cells[q]
+            if HEADER_CELL.match(cell.text) or len(cell.text) <= 4:
+                nxt_header = _header_at(cells, q)
+                if len(nxt_header[0]) >= 3:
+                    following = nxt_header
+                    break
+            q += 1
+            if is_value(cell.text):
+                values.append(cell)
+                continue
+            if values:
+                rows.append(_fit(labels + values, len(labels), max(width, len(values) + 1)))
+                labels, values = [], []
+            labels.append(cell)
         if values:
             rows.append(_fit(labels + values, len(labels), max(width, len(values) + 1)))
-            labels, values = [], []
-        labels.append(cell)
-    if values:
-        rows.append(_fit(labels + values, len(labels), max(width, len(values) + 1)))
-    elif labels:
-        rows.append(labels)  # labels whose values the excerpt does not have
-    records = [r for r in rows[1:] if sum(1 for c in r if c.text) >= 2]
-    if len(records) < 2:
-        return None
-    return rows
+        elif labels:
+            rows.append(labels)  # labels whose values the excerpt does not have (or a form's fields)
+        records = [r for r in rows[1:] if sum(1 for c in r if c.text) >= 2]
+        if not tables and len(records) < 2:
+            return None
+        tables.append(rows)
+        if following is None:
+            return tables
+        header, p = following
 
 
 # --- the scan ----------------------------------------------------------------------------------
@@ -392,9 +430,9 @@ def lines_to_blocks(lines: list[MappedText]) -> list[RawBlock]:
         if HEADER_CELL.match(s):
             table_b = _scan_cells(lines, i)
             if table_b is not None:
-                rows, j = table_b
+                found, j = table_b
                 flush()
-                blocks.append(RawBlock(kind="table", rows=rows, recovered=True, shape="cell_lines"))
+                blocks.extend(RawBlock(kind="table", rows=rows, recovered=True, shape="cell_lines") for rows in found)
                 i = j
                 continue
         # headings, list items, paragraphs with hard wraps joined
@@ -553,7 +591,7 @@ def _scan_grid(
     return rows, shape, end
 
 
-def _scan_cells(lines: list[MappedText], i: int) -> tuple[list[list[MappedText]], int] | None:
+def _scan_cells(lines: list[MappedText], i: int) -> tuple[list[list[list[MappedText]]], int] | None:
     """One cell per line, the lines separated by blank lines, from a header at `i`."""
     n = len(lines)
     cells: list[MappedText] = []
@@ -569,10 +607,10 @@ def _scan_cells(lines: list[MappedText], i: int) -> tuple[list[list[MappedText]]
         j += 1
     if len(cells) < 6:
         return None
-    rows = _cell_table(cells)
-    if rows is None:
+    tables = _cell_tables(cells)
+    if tables is None:
         return None
-    return rows, j
+    return tables, j
 
 
 def _scan_tab_rows(lines: list[MappedText], i: int) -> tuple[list[list[MappedText]], TableShape, int] | None:

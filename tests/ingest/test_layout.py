@@ -110,6 +110,30 @@ def test_cell_lines() -> None:
     assert_offsets(CELL_LINES, blocks)
 
 
+CELL_LINES_TWO_TABLES = "\n\n".join(
+    [
+        "全年预算数", "全年执行数", "执行率",
+        "年度资金总额", "50.0", "48.0", "96%",
+        "其中：财政拨款", "50.0", "48.0", "96%",
+        "一级指标", "二级指标", "三级指标", "年度", "指标值", "实际", "完成值", "偏差原因", "分析及", "改进措施",
+        "产出指标", "数量指标", "维护里程", "≥30公里", "32公里", "无",
+        "时效指标", "完工时间", "2024年底", "2024年底", "无",
+    ]
+)  # fmt: skip
+
+
+def test_cell_lines_wrapped_header_and_a_second_table() -> None:
+    blocks = blocks_of(CELL_LINES_TWO_TABLES)
+    assert [b.shape for b in blocks] == ["cell_lines", "cell_lines"]
+    funds, indicators = (cells(b) for b in blocks)
+    assert funds[0] == ["全年预算数", "全年执行数", "执行率"]
+    assert funds[1:] == [["年度资金总额", "50.0", "48.0", "96%"], ["其中：财政拨款", "50.0", "48.0", "96%"]]
+    assert indicators[0] == ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "偏差原因分析及改进措施"]
+    assert indicators[1] == ["产出指标", "数量指标", "维护里程", "≥30公里", "32公里", "无"]
+    assert indicators[2] == ["", "时效指标", "完工时间", "2024年底", "2024年底", "无"]
+    assert_offsets(CELL_LINES_TWO_TABLES, blocks)
+
+
 # --- shape (c): whitespace-separated rows -----------------------------------------------------
 GRID = """绩效指标完成情况
 一级指标 二级指标 三级指标 年度指标值 实际完成值
