@@ -22,7 +22,7 @@ from io import BytesIO
 from pathlib import Path
 
 from pipeline.ingest.builder import DocumentBuilder
-from pipeline.ingest.tables import compact
+from pipeline.ingest.tables import compact, join_lines
 from pipeline.ingest.sniff import check_unpacked_size
 from pipeline.schema import Document
 
@@ -32,7 +32,6 @@ W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d+)$", re.IGNORECASE)
 _LIST_STYLE = re.compile(r"^(?:list|列表)", re.IGNORECASE)
 _TOC_STYLE = re.compile(r"^(?:toc|目录)\s*\d*$|^toc heading$", re.IGNORECASE)
-_CELL_PARAGRAPH_SEP = " "
 
 Grid = list[list[str]]
 
@@ -54,7 +53,12 @@ def read(path: Path, data: bytes) -> Document:
             kind, level = styles.kind(element)
             if kind == "toc":
                 continue
-            builder.add_text(kind, numbering.label(element) + body, level=level)
+            label = numbering.label(element)
+            if kind == "paragraph":  # soft line breaks (Shift+Enter) often stand for paragraph breaks
+                for i, line in enumerate(body.split("\n")):
+                    builder.add_text(kind, (label if i == 0 else "") + line.strip(), level=level)
+            else:
+                builder.add_text(kind, label + join_lines(body.split("\n")), level=level)
         elif element.tag == W + "tbl":
             for grid, merged in _tables(element, clean):
                 grid, merged = compact(grid, merged)
@@ -97,7 +101,7 @@ def _body_elements(parent):
 
 
 def _paragraph_text(p) -> str:
-    """The visible text of a paragraph: runs, hyperlinks, inserted text; tabs and breaks as spaces."""
+    """The visible text of a paragraph: runs, hyperlinks, inserted text; tabs as spaces, line breaks as newlines."""
     parts: list[str] = []
     for el in p.iter(W + "t", W + "tab", W + "br", W + "cr", W + "noBreakHyphen", W + "sym"):
         if _inside(el, p, (W + "del", W + "moveFrom", W + "txbxContent")):
@@ -105,8 +109,10 @@ def _paragraph_text(p) -> str:
         tag = el.tag
         if tag == W + "t":
             parts.append(el.text or "")
-        elif tag in (W + "tab", W + "br", W + "cr"):
-            parts.append(" " if tag == W + "tab" else "\n")
+        elif tag == W + "tab":
+            parts.append(" ")
+        elif tag in (W + "br", W + "cr") and el.get(W + "type") not in ("page", "column"):
+            parts.append("\n")
         elif tag == W + "noBreakHyphen":
             parts.append("-")
     return "".join(parts)
@@ -407,7 +413,7 @@ def _cell_text(tc, clean, nested: list) -> str:
                 parts.append(text)
         else:
             nested.extend(_tables(el, clean))
-    return _CELL_PARAGRAPH_SEP.join(parts)
+    return join_lines("\n".join(parts).split("\n"))
 
 
 def _int_val(el) -> int:

@@ -23,7 +23,7 @@ from statistics import median
 
 from pipeline.errors import IngestError, Messages
 from pipeline.ingest.builder import DocumentBuilder
-from pipeline.ingest.tables import compact
+from pipeline.ingest.tables import compact, join_lines
 from pipeline.schema import Document
 
 log = logging.getLogger(__name__)
@@ -193,14 +193,8 @@ def _covering(bbox_text: dict[tuple, str], x: float | None, y: float) -> str | N
 
 
 def _unwrap(text: str) -> str:
-    """Join wrapped lines: a space between Latin words only; digits split over lines rejoin (12345 / 6.78)."""
-    parts = [p.strip() for p in text.split("\n") if p.strip()]
-    out = ""
-    for part in parts:
-        if out and out[-1].isascii() and out[-1].isalpha() and part[0].isascii() and part[0].isalpha():
-            out += " "
-        out += part
-    return out
+    """A wrapped cell's lines as one string (see `tables.join_lines`)."""
+    return join_lines(text.split("\n"))
 
 
 def _mask(text: str) -> str:
@@ -259,7 +253,7 @@ def _lay_out(builder: DocumentBuilder, content: PageContent, body: float, levels
 
     def end_paragraph() -> None:
         if paragraph:
-            text = clean(_join_lines([ln.text for ln in paragraph]))
+            text = clean(join_lines([ln.text for ln in paragraph]))
             if text:
                 chunk.append(text)
             paragraph.clear()
@@ -302,10 +296,6 @@ def _add_text_lines(builder: DocumentBuilder, lines: list[str], *, page: int) ->
     from pipeline.ingest.offsets import MappedText
 
     add_blocks(builder, lines_to_blocks([MappedText.raw(text) for text in lines]), page=page)
-
-
-def _join_lines(lines: list[str]) -> str:
-    return _unwrap("\n".join(lines))
 
 
 def _ocr_page(builder: DocumentBuilder, pdfium_page, number: int) -> bool:

@@ -1,4 +1,4 @@
-"""Tidy a table grid before it is laid out: drop empty rows and columns, keep merge marks right."""
+"""Tidy a table grid before it is laid out: join a cell's lines, drop empty rows and columns."""
 
 from __future__ import annotations
 
@@ -20,3 +20,19 @@ def compact(rows: Grid, merged: set[tuple[int, int]] | None = None) -> tuple[Gri
     grid = [[padded[i][j] for j in keep_cols] for i in keep_rows]
     remapped = {(row_index[i], col_index[j]) for i, j in merged if i in row_index and j in col_index}
     return grid, remapped
+
+
+def join_lines(lines: list[str]) -> str:
+    """Lines of one cell (or one wrapped sentence) as one string.
+
+    Nothing goes between the pieces (Chinese and numbers wrapped in a narrow cell rejoin:
+    年度 / 指标值, 12345 / 6.78) except a space between two Latin words.
+    """
+    out = ""
+    for part in (line.strip() for line in lines):
+        if not part:
+            continue
+        if out and out[-1].isascii() and out[-1].isalpha() and part[0].isascii() and part[0].isalpha():
+            out += " "
+        out += part
+    return out

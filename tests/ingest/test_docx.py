@@ -247,3 +247,31 @@ def test_table_of_contents_left_out_and_one_cell_frame_opened(tmp_path):
         ("table", "项目\t金额（万元）\n基本支出\t178.66"),
         ("paragraph", "二、支出情况"),
     ]
+
+
+def test_soft_line_breaks(tmp_path):
+    from docx.enum.text import WD_BREAK
+
+    document = docx.Document()
+    p = document.add_paragraph("本年收入合计298.75万元。")
+    p.add_run().add_break()
+    p.add_run("本年支出合计291.02万元。")
+    p.add_run().add_break(WD_BREAK.PAGE)
+    heading = document.add_paragraph("二、支出决算", style="Heading 2")
+    heading.add_run().add_break()
+    heading.add_run("情况说明")
+    table = document.add_table(rows=1, cols=2)
+    table.cell(0, 0).text = "年初预算"
+    cell = table.cell(0, 1).paragraphs[0]
+    cell.add_run("298.75")
+    cell.add_run().add_break()
+    cell.add_run("万元")
+    path = tmp_path / "breaks.docx"
+    document.save(path)
+    doc = read_document(path)
+    assert [(b.kind, doc.text[b.start : b.end]) for b in doc.blocks] == [
+        ("paragraph", "本年收入合计298.75万元。"),
+        ("paragraph", "本年支出合计291.02万元。"),
+        ("heading", "二、支出决算情况说明"),
+        ("table", "年初预算\t298.75万元"),
+    ]
