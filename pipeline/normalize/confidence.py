@@ -17,6 +17,93 @@ from pipeline.schema import Document
 
 FAMILIES = ("amounts", "indicators", "sections", "facts")
 WEIGHTS_FILE = "calibration.json"
+# Families whose confidence is a logistic model over the features below (Platt scaling with
+# the fused score as one input); the others map their fused score through an isotonic curve.
+FEATURE_FAMILIES = ("amounts", "indicators")
+
+AMOUNT_FEATURES = (
+    "fused", "log_mentions", "stage_unspecified", "flow_unspecified", "item_other", "stage_actual", "stage_budget",
+    "item_total", "item_part", "item_three_public", "flow_income", "flow_both", "from_table", "zero", "bare_number",
+    "delta",
+)  # fmt: skip
+INDICATOR_FEATURES = (
+    "fused", "log_evidence", "has_target", "has_actual", "target_op", "target_number", "target_qualitative",
+    "has_weight", "has_score", "comparable", "name_length", "from_table", "from_mentions", "name_has_value",
+    "target_confidence", "mention_probability",
+)  # fmt: skip
+
+
+def _overlaps_any(doc: Document, start: int, end: int, *, label: str, source: str | None = None) -> bool:
+    return any(
+        m.label == label and m.start < end and start < m.end and (source is None or m.source == source)
+        for m in doc.mentions
+    )
+
+
+def amount_features(doc: Document, a) -> list[float]:
+    import re
+
+    before = doc.text[max(0, a.start - 6) : a.start]
+    return [
+        a.confidence, float(np.log1p(len(a.evidence))), a.stage == "unspecified", a.flow == "unspecified",
+        a.item == "other", a.stage == "actual", a.stage.startswith("budget"), a.item == "total",
+        a.item in ("basic", "personnel", "public", "project"), a.item == "three_public", a.flow == "income",
+        a.flow == "both", _overlaps_any(doc, a.start, a.end, label="MONEY", source="table"), a.value_yuan == 0,
+        not re.search(r"元", a.raw), bool(re.search(r"(增加|减少|增长|下降|节约)\s*$", before)),
+    ]  # fmt: skip
+
+
+def indicator_features(doc: Document, ind) -> list[float]:
+    t = ind.target
+    first = ind.evidence[0] if ind.evidence else None
+    import re
+
+    probs = [m.score for m in doc.mentions if first and m.label == "INDICATOR" and m.start < first.end and first.start < m.end]
+    return [
+        ind.confidence, float(np.log1p(len(ind.evidence))), t is not None, ind.actual is not None,
+        bool(t and t.op), bool(t and t.value is not None), bool(t and t.qualitative), ind.weight is not None,
+        ind.score is not None, ind.achieved is not None, min(len(ind.name), 40) / 40,
+        bool(first and _overlaps_any(doc, first.start, first.end, label="INDICATOR", source="table")),
+        bool(probs), bool(re.search(r"[0-9%％≥≤><]|大于|小于|达到|不少于|不低于|控制在|[，。；]", ind.name)),
+        t.confidence if t is not None and t.confidence is not None else 0.0, max(probs) if probs else 0.0,
+    ]  # fmt: skip
+
+
+class LogisticCalibrator:
+    """P(correct | features): a logistic regression (scikit-learn contract; state in `coef_`, `intercept_`)."""
+
+    def __init__(self, *, names: tuple[str, ...] = (), c: float = 1.0) -> None:
+        self.names = names
+        self.c = c
+
+    def fit(self, features, correct) -> LogisticCalibrator:
+        from sklearn.linear_model import LogisticRegression
+
+        x = np.asarray(features, dtype=float)
+        y = np.asarray(correct, dtype=int)
+        if len(set(y.tolist())) < 2:
+            self.coef_ = [0.0] * x.shape[1]
+            rate = min(max(float(y.mean()) if len(y) else 0.5, 1e-3), 1 - 1e-3)
+            self.intercept_ = float(np.log(rate / (1 - rate)))
+            return self
+        lr = LogisticRegression(C=self.c, max_iter=2000).fit(x, y)
+        self.coef_ = [float(v) for v in lr.coef_[0]]
+        self.intercept_ = float(lr.intercept_[0])
+        return self
+
+    def predict(self, features):
+        x = np.asarray(features, dtype=float)
+        z = x @ np.asarray(self.coef_) + self.intercept_
+        return 1 / (1 + np.exp(-z))
+
+    def to_dict(self) -> dict:
+        return {"kind": "logistic", "names": list(self.names), "coef": self.coef_, "intercept": self.intercept_}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> LogisticCalibrator:
+        c = cls(names=tuple(d["names"]))
+        c.coef_, c.intercept_ = list(d["coef"]), float(d["intercept"])
+        return c
 
 
 class IsotonicCalibrator:
@@ -45,7 +132,7 @@ class IsotonicCalibrator:
         return np.clip(np.interp(np.asarray(raw, dtype=float), self.x_, self.y_), 0.0, 1.0)
 
     def to_dict(self) -> dict:
-        return {"x": self.x_, "y": self.y_}
+        return {"kind": "isotonic", "x": self.x_, "y": self.y_}
 
     @classmethod
     def from_dict(cls, d: dict) -> IsotonicCalibrator:
@@ -57,21 +144,31 @@ class IsotonicCalibrator:
 class CalibrationSet:
     """One calibrator per field family; `apply` rewrites a document's confidences."""
 
-    def __init__(self, calibrators: dict[str, IsotonicCalibrator]) -> None:
+    def __init__(self, calibrators: dict[str, IsotonicCalibrator | LogisticCalibrator]) -> None:
         self.calibrators = calibrators
 
     def _map(self, family: str, raw: float) -> float:
         c = self.calibrators.get(family)
-        return float(c.predict([raw])[0]) if c is not None else raw
+        if c is None or isinstance(c, LogisticCalibrator):
+            return raw
+        return float(c.predict([raw])[0])
+
+    def _predict(self, family: str, features: list[float], raw: float) -> float:
+        c = self.calibrators.get(family)
+        if isinstance(c, LogisticCalibrator):
+            return float(c.predict([features])[0])
+        return self._map(family, raw)
 
     def apply(self, doc: Document) -> Document:
         for a in doc.amounts:
-            a.confidence = self._map("amounts", a.confidence)
+            a.confidence = self._predict("amounts", amount_features(doc, a), a.confidence)
         for ind in doc.indicators:
-            ind.confidence = self._map("indicators", ind.confidence)
+            fused = ind.confidence
+            ind.confidence = self._predict("indicators", indicator_features(doc, ind), fused)
             for v in (ind.target, ind.actual):
                 if v is not None and v.confidence is not None:
-                    v.confidence = self._map("indicators", v.confidence)
+                    # a value is as sure as its indicator, scaled by its own share of the fused score
+                    v.confidence = float(min(1.0, ind.confidence * min(1.0, v.confidence / max(fused, 1e-9))))
         for s in doc.sections:
             s.confidence = self._map("sections", s.confidence)
         for f in doc.facts.values():
@@ -91,7 +188,11 @@ class CalibrationSet:
             "(amounts, indicators, sections, facts), fitted on the annotated real documents.",
             libraries={},
             labels=sorted(self.calibrators),
-            config={"method": "isotonic", "families": list(FAMILIES), "cv": "document-level k-fold"},
+            config={
+                "method": {f: ("logistic" if f in FEATURE_FAMILIES else "isotonic") for f in self.calibrators},
+                "features": {"amounts": list(AMOUNT_FEATURES), "indicators": list(INDICATOR_FEATURES)},
+                "cv": "document-level k-fold",
+            },
             data_sha256=data_sha256,
             data=data,
             metrics=metrics,
@@ -102,7 +203,9 @@ class CalibrationSet:
     def from_disk(cls, path: Path) -> CalibrationSet:
         load_meta(Path(path))
         raw = load_json(Path(path) / WEIGHTS_FILE)
-        return cls({k: IsotonicCalibrator.from_dict(v) for k, v in raw.items()})
+        return cls(
+            {k: (LogisticCalibrator if v.get("kind") == "logistic" else IsotonicCalibrator).from_dict(v) for k, v in raw.items()}
+        )
 
 
 def ece(probabilities, correct, *, bins: int = 10) -> float:

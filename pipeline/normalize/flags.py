@@ -11,8 +11,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from pipeline.normalize.money import LabeledAmount
-from pipeline.normalize.rows import Row, indicator_rows, score_items, score_totals
+from pipeline.normalize.money import LabeledAmount, paragraph_bounds
+from pipeline.normalize.rows import Row, funding_rows, indicator_rows, score_items, score_totals
 from pipeline.normalize.settings import Settings
 from pipeline.normalize.values import achieved
 from pipeline.schema import Document, Flag, Indicator, Span
@@ -28,6 +28,7 @@ CODES = {
     "indicator_target_conflict": "the same indicator is given different targets",
     "fiscal_year_mismatch": "the report's year is stated differently in different places",
     "unit_mismatch": "the same figure is written in different money units",
+    "grade_score_mismatch": "the stated grade does not follow from the stated score",
 }
 
 _PCT = r"(?P<pct>[0-9]+(?:\.[0-9]+)?)\s*[%％]"
@@ -52,9 +53,7 @@ def _wan(yuan: float) -> str:
 
 
 def _paragraph(text: str, pos: int) -> tuple[int, int]:
-    start = text.rfind("\n", 0, pos) + 1
-    end = text.find("\n", pos)
-    return start, len(text) if end < 0 else end
+    return paragraph_bounds(text, pos)
 
 
 # --- parts vs total -----------------------------------------------------------------------
@@ -219,47 +218,24 @@ def check_rates(doc: Document, amounts: list[LabeledAmount], settings: Settings)
     return out
 
 
-_RATE_COLUMNS = re.compile(r"(年初预算数|全年[（(]?调整[）)]?预算数|全年预算数|预算数|全年执行数|执行数|分值|执行率|得分)")
-_ROW_LABEL = re.compile(r"(年度资金总额|资金总额)[:：]?")
-
-
 def check_rate_tables(doc: Document, settings: Settings) -> list[Flag]:
     """Funding rows of self-evaluation tables: 预算数, 执行数 … 执行率 in the columns of the header."""
-    from pipeline.normalize.rows import cells
-
-    text = doc.text
     out = []
-    for m in _ROW_LABEL.finditer(text):
-        header = re.sub(r"[\s|]", "", text[max(0, m.start() - 300) : m.start()])
-        cols = [c.group(1) for c in _RATE_COLUMNS.finditer(header)]
-        if "执行率" not in cols:
-            continue
-        row = cells(text[m.end() : m.end() + 200])
-        values = []
-        for c in row:
-            t = c.text.replace("万元", "").replace("万", "").replace("%", "").replace("％", "")
-            try:
-                values.append((float(t), c))
-            except ValueError:
-                break
-        # align the last len(values) header columns that start the row
-        starts = [i for i, c in enumerate(cols) if "预算数" in c]
-        if not starts or not values:
-            continue
-        cols_row = cols[starts[0] :]
-        if len(values) < cols_row.index("执行率") + 1:
-            continue
-        by = dict(zip(cols_row, values))
-        budget_col = next((c for c in reversed(cols_row[: cols_row.index("执行率")]) if "预算数" in c), None)
-        actual_col = next((c for c in cols_row[: cols_row.index("执行率")] if "执行数" in c), None)
+    for row in funding_rows(doc):
+        before_rate = list(row.columns)[: list(row.columns).index("执行率")]
+        budget_col = next((c for c in reversed(before_rate) if "预算数" in c), None)
+        actual_col = next((c for c in before_rate if "执行数" in c), None)
         if budget_col is None or actual_col is None:
             continue
-        (budget, bc), (actual, ac), (rate, rc) = by[budget_col], by[actual_col], by["执行率"]
+        budget, actual, rate = row.number(budget_col), row.number(actual_col), row.number("执行率")
+        if None in (budget, actual, rate):
+            continue
+        rc = row.columns["执行率"]
         f = _rate_flag(
             rate, _decimals(rc.text.rstrip("%％")), actual, budget,
-            [_span(m.start() + 0, m.end()), _span(m.end() + bc.start, m.end() + bc.end),
-             _span(m.end() + ac.start, m.end() + ac.end), _span(m.end() + rc.start, m.end() + rc.end)],
-            f"执行率 of the {m.group(1)} row", settings, fmt=_fmt,
+            [_span(row.label.start, row.label.end)]
+            + [_span(row.columns[c].start, row.columns[c].end) for c in (budget_col, actual_col, "执行率")],
+            f"执行率 of the {row.label.text.rstrip(':：')} row", settings, fmt=_fmt,
         )  # fmt: skip
         if f:
             out.append(f)
@@ -320,6 +296,15 @@ def check_scores(doc: Document, settings: Settings) -> list[Flag]:
                     message=f"{name.text[:30]}: score {s.text} is above its weight {w.text}",
                     evidence=[_span(name.start, name.end), _span(w.start, w.end), _span(s.start, s.end)],
                 ))  # fmt: skip
+        for row in funding_rows(doc):
+            if row.label.end <= total.cell.start and row.number("分值") is not None and row.number("得分") is not None:
+                if not any(w is row.columns["分值"] for _, w, _ in items):
+                    items.append((row.label, row.columns["分值"], row.columns["得分"]))
+        weight_sum = sum(w.number for _, w, _ in items if w is not None)
+        expected = total.weight.number if total.weight is not None else 100.0
+        if abs(weight_sum - expected) > tol:
+            # the rows read do not make up the whole table: no sum can be trusted
+            continue
         score_sum = sum(s.number for _, _, s in items if s is not None)
         if total.score is not None and abs(score_sum - total.score.number) > tol:
             note = f"; {missing} item(s) have no score" if missing else ""
@@ -328,14 +313,6 @@ def check_scores(doc: Document, settings: Settings) -> list[Flag]:
                 message=f"the {len(items)} items of the score table add up to {_fmt(score_sum)}{note}, "
                 f"but {total.cell.text} is {total.score.text} (tolerance ±{_fmt(tol)} points)",
                 evidence=[_span(total.cell.start, total.score.end)],
-            ))  # fmt: skip
-        weight_sum = sum(w.number for _, w, _ in items if w is not None)
-        if total.weight is not None and abs(weight_sum - total.weight.number) > tol:
-            out.append(Flag(
-                code="score_sum_mismatch", severity="warning",
-                message=f"the weights of the score table add up to {_fmt(weight_sum)}, but {total.cell.text} is "
-                f"{total.weight.text} (tolerance ±{_fmt(tol)} points)",
-                evidence=[_span(total.cell.start, total.weight.end)],
             ))  # fmt: skip
     return out
 
@@ -436,6 +413,45 @@ def check_units(doc: Document, amounts: list[LabeledAmount], settings: Settings)
     return out
 
 
+_GRADES = r"(优秀|良好|一般|较差|不合格|合格|优|良|中|差)"
+_GE = r"(?:≥|>=|＞=|\\geq|\\ge)"
+_LE = r"(?:≤|<=|＜=|\\leq|\\le)"
+_SCALE = (
+    re.compile(rf"得分\s*\$?\s*{_GE}\s*\$?\s*(?P<lo>[0-9]+(?:\.[0-9]+)?)\s*分?\s*(?:的)?为\s*[“\"]?{_GRADES}"),
+    re.compile(rf"(?P<lo>[0-9]+(?:\.[0-9]+)?)\s*\$?\s*{_LE}\s*\$?\s*得分\s*\$?\s*[<＜]\s*\$?\s*[0-9.]+\s*分?\s*(?:的)?为\s*[“\"]?{_GRADES}"),
+    re.compile(rf"(?P<lo>[0-9]+(?:\.[0-9]+)?)\s*分\s*[（(]?含[^）)]*[）)]?\s*(?:以上|及以上)?\s*(?:的)?为\s*[“\"]?{_GRADES}"),
+)
+
+
+def grade_scale(doc: Document, settings: Settings) -> tuple[dict[str, float], bool]:
+    """Lowest score per grade: as the document states it, else the default of the settings."""
+    stated: dict[str, float] = {}
+    for pat in _SCALE:
+        for m in pat.finditer(doc.text):
+            stated.setdefault(m.group(m.lastindex), float(m.group("lo")))
+    return (stated, True) if len(stated) >= 2 else (dict(settings.grade_scale), False)
+
+
+def check_grade(doc: Document, settings: Settings) -> list[Flag]:
+    ev = doc.evaluation
+    if ev.score is None or ev.grade is None:
+        return []
+    scale, stated = grade_scale(doc, settings)
+    if ev.grade not in scale:
+        return []
+    # grades of the same family as the stated one, best first
+    family = sorted(((lo, g) for g, lo in scale.items() if (len(g) > 1) == (len(ev.grade) > 1)), reverse=True)
+    expected = next((g for lo, g in family if ev.score >= lo), None)
+    if expected is None or expected == ev.grade:
+        return []
+    where = "the scale the document states" if stated else "the usual scale (configs/normalize.toml)"
+    return [Flag(
+        code="grade_score_mismatch", severity="warning",
+        message=f"the grade is stated as {ev.grade} for a score of {_fmt(ev.score)}, but {where} gives {expected}",
+        evidence=list(ev.evidence),
+    )]  # fmt: skip
+
+
 def merge(flags: Iterable[Flag]) -> list[Flag]:
     """One flag per code and message; evidence of repeats is kept, in order."""
     out: dict[tuple[str, str], Flag] = {}
@@ -464,5 +480,6 @@ def find_flags(doc: Document, amounts: list[LabeledAmount], indicators: list[Ind
         *check_rows(doc, rows),
         *check_indicators(indicators),
         *check_units(doc, amounts, settings),
+        *check_grade(doc, settings),
     ]
     return merge(flags)

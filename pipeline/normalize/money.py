@@ -16,7 +16,36 @@ from pipeline.schema import Document, Mention
 
 # Words that contain 预算 but name a kind of fund, not a budget figure.
 FUND_WORDS = ("一般公共预算", "政府性基金预算", "国有资本经营预算", "社会保险基金预算", "预算单位", "预算绩效", "部门预算项目")
-SENTENCE_END = "。；;\n"
+SENTENCE_END = "。；;\t|"  # table cells are sentences of their own
+# A line break ends a paragraph unless it only wraps a long line of prose mid-sentence.
+_WRAP_MIN = 24
+_CLOSING = "。；;:：！？!?）)”】"
+
+
+def _wrapped(text: str, nl: int) -> bool:
+    """Whether the line break at `nl` wraps prose (a long line cut mid-sentence)."""
+    start = text.rfind("\n", 0, nl) + 1
+    line = text[start:nl].rstrip()
+    return (
+        len(line) >= _WRAP_MIN and line[-1:] not in _CLOSING and "\t" not in line and "|" not in line
+        and nl + 1 < len(text) and text[nl + 1] not in "\n"
+    )  # fmt: skip
+
+
+def paragraph_bounds(text: str, pos: int) -> tuple[int, int]:
+    """The paragraph around `pos`: lines joined across wrapped line breaks."""
+    start = text.rfind("\n", 0, pos)
+    while start > 0 and _wrapped(text, start):
+        start = text.rfind("\n", 0, start)
+    end = text.find("\n", pos)
+    while end >= 0 and _wrapped(text, end):
+        end = text.find("\n", end + 1)
+    return start + 1, len(text) if end < 0 else end
+
+
+def sentence_start(text: str, pos: int) -> int:
+    p0, _ = paragraph_bounds(text, pos)
+    return max([p0] + [text.rfind(c, p0, pos) + 1 for c in SENTENCE_END])
 DELTA_BEFORE = re.compile(r"(?:增加|减少|增长|下降|降低|上升|节约|结余|增减|减|增)(?:了)?[ \t]*(?:（减少）|\(减少\))?[ \t]*$")
 SHARE_AFTER = re.compile(r"^[ \t]*[，,]?[ \t]*占(?:比)?[ \t]*(?P<pct>[0-9]+(?:\.[0-9]+)?)[ \t]*[%％]")
 # Sub-items of the “三公” total keep their own name for the parts-vs-total check.
@@ -116,9 +145,9 @@ def label_amounts(doc: Document, settings: Settings) -> list[LabeledAmount]:
         if q.value.unit != "元" or q.value.value is None or q.value.op not in (None, "="):
             prev_end = q.end
             continue
-        sent_start = max(text.rfind(c, 0, q.start) for c in SENTENCE_END) + 1
+        sent_start = sentence_start(text, q.start)
         w_start = max(sent_start, prev_end, q.start - settings.window.cue_chars)
-        window = _mask_funds(text[w_start : q.start])
+        window = _mask_funds(text[w_start : q.start].replace("\n", ""))
         a = LabeledAmount(
             start=q.start,
             end=q.end,

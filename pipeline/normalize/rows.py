@@ -63,8 +63,10 @@ def cells(text: str) -> list[Cell]:
         s = piece.strip(" \u3000")
         if s:
             off = pos + piece.index(s)
-            tokens = s.split(" ")
-            if len(tokens) > 1 and all(_value_like(t) for t in tokens if t):
+            tokens = [t for t in s.split(" ") if t]
+            # a row of short values, possibly ending with a remark (偏差原因): split at single spaces
+            values_then_text = len(tokens) >= 3 and all(_value_like(t) for t in tokens[:-1])
+            if len(tokens) > 1 and (all(_value_like(t) for t in tokens) or values_then_text):
                 p = off
                 for t in tokens:
                     if t:
@@ -194,15 +196,16 @@ def score_items(doc: Document, total: ScoreTotal) -> tuple[list[tuple[Cell, Cell
     items: list[tuple[Cell, Cell | None, Cell | None]] = []
     missing = 0
     # layout 1: value rows ending with two numbers
-    pairs = [(body[k - 2] if k >= 2 else body[k], body[k], body[k + 1])
-             for k in range(len(body) - 1)
+    pairs = [(body[k - 3] if _is_value(body[k - 2]) else body[k - 2], body[k], body[k + 1])
+             for k in range(2, len(body) - 1)
              if body[k].number is not None and body[k + 1].number is not None
-             and (k + 2 >= len(body) or body[k + 2].number is None)]  # fmt: skip
+             and (k + 2 >= len(body) or body[k + 2].number is None)
+             and body[k - 1].number is None and body[k - 2].number is None]  # fmt: skip
     # layout 2: name, weight, explanation, score (the score may be glued to the explanation)
     k = 0
     while k < len(body) - 2:
         name, weight, expl = body[k], body[k + 1], body[k + 2]
-        if name.number is None and weight.number is not None and expl.number is None and len(expl.text) > len(name.text):
+        if name.number is None and weight.number is not None and expl.number is None and len(expl.text) >= 4:
             glued = _TRAILING_NUMBER.search(expl.text)
             if glued:
                 score = Cell(glued.group(1), expl.start + glued.start(1), expl.end)
@@ -219,3 +222,45 @@ def score_items(doc: Document, total: ScoreTotal) -> tuple[list[tuple[Cell, Cell
     if len(pairs) >= len(items):
         return [(n, w, s) for n, w, s in pairs], 0
     return items, missing
+
+
+_FUNDING_COLUMNS = re.compile(r"(年初预算数|全年[（(]?调整[）)]?预算数|全年预算数|预算数|全年执行数|执行数|分值|执行率|得分)")
+_FUNDING_LABEL = re.compile(r"(年度资金总额|资金总额)[:：]?")
+
+
+@dataclass
+class FundingRow:
+    """The 年度资金总额 row of a self-evaluation table, its cells by header column."""
+
+    label: Cell
+    columns: dict[str, Cell]
+
+    def number(self, column: str) -> float | None:
+        c = self.columns.get(column)
+        if c is None:
+            return None
+        t = c.text.replace("万元", "").replace("万", "").rstrip("%％")
+        return float(t) if _NUMBER.match(t) else None
+
+
+def funding_rows(doc: Document) -> list[FundingRow]:
+    """年度资金总额 rows whose header (within 300 characters above) names 执行率: cells by column."""
+    text = doc.text
+    out = []
+    for m in _FUNDING_LABEL.finditer(text):
+        header = re.sub(r"[\s|]", "", text[max(0, m.start() - 300) : m.start()])
+        cols = [c.group(1) for c in _FUNDING_COLUMNS.finditer(header)]
+        starts = [i for i, c in enumerate(cols) if "预算数" in c]
+        if "执行率" not in cols or not starts:
+            continue
+        cols = cols[starts[0] :]
+        values = []
+        for c in cells(text[m.end() : m.end() + 200]):
+            t = c.text.replace("万元", "").replace("万", "").rstrip("%％")
+            if not _NUMBER.match(t):
+                break
+            values.append(Cell(c.text, m.end() + c.start, m.end() + c.end))
+        if len(values) <= cols.index("执行率"):
+            continue
+        out.append(FundingRow(Cell(m.group(0), m.start(), m.end()), dict(zip(cols, values))))
+    return out

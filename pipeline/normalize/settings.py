@@ -39,6 +39,7 @@ class Settings(BaseModel):
     rate_cues: dict[str, list[str]] = Field(default_factory=dict)
     doc_kind: dict[str, list[str]] = Field(default_factory=dict)
     facts: dict[str, list[str]] = Field(default_factory=dict)
+    grade_scale: dict[str, float] = Field(default_factory=dict, description="lowest score of each grade")
 
 
 @cache
