@@ -11,7 +11,8 @@ The other formats render the same blocks without artifacts (`plain`).
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 # pipe: `a | b | c` rows; lines: a tab-indented cell per line, a blank line between rows;
@@ -75,6 +76,8 @@ class Style:
     wrap: int = 0  # hard-wrap prose at about this many characters (0: no wrapping)
     table_shape: TableShape = "pipe"
     indent: str = ""
+    spaced: bool = False  # prose with spaces around numbers, as text extracted from PDFs reads
+
 
     @classmethod
     def sample(cls, rng: random.Random) -> Style:
@@ -84,6 +87,7 @@ class Style:
             wrap=rng.choice((0, 0, 0, 28, 34, 40)),
             table_shape=rng.choice(TABLE_SHAPES),
             indent=rng.choice(("", "", "　　", "    ")),
+            spaced=rng.random() < 0.15,
         )
 
 
@@ -103,6 +107,22 @@ class RenderedSection:
     end: int
     label: str
     level: int
+
+
+_DIGIT_THEN_WORD = re.compile(r"(?<=[0-9])(?=[\u4e00-\u9fff%])|(?<=[\u4e00-\u9fff≥≤><=])(?=[0-9])")
+
+
+def _spaced(p: Piece) -> Piece:
+    """`大于150场` → `大于 150 场` (marks keep their attrs, with the value's text updated)."""
+    if isinstance(p, str):
+        return _DIGIT_THEN_WORD.sub(" ", p)
+    text = _DIGIT_THEN_WORD.sub(" ", p.text)
+    if text == p.text:
+        return p
+    attrs = dict(p.attrs)
+    if isinstance(attrs.get("value"), dict):
+        attrs["value"] = {**attrs["value"], "text": text}
+    return replace(p, text=text, attrs=attrs, latex=None)
 
 
 def _is_value(p: Piece) -> bool:
@@ -140,6 +160,14 @@ class _Writer:
         width = self.style.wrap
         self.add(self.style.indent)
         column = len(self.style.indent)
+        if self.style.spaced:
+            spaced: list[Piece] = []
+            for p in pieces:
+                p = _spaced(p)
+                if spaced and _DIGIT_THEN_WORD.match(plain(spaced[-1])[-1:] + plain(p)[:1], 1):
+                    spaced.append(" ")  # the boundary between two pieces
+                spaced.append(p)
+            pieces = spaced
         for p in pieces:
             if isinstance(p, Mark) or not width:
                 self.piece(p)

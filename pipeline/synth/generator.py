@@ -391,6 +391,7 @@ def _overall_self_eval(b: _Build, f: _Facts) -> None:
         b.flag("execution_rate_mismatch", rate_k)
     b.h(2, "performance_targets", "（三）部门整体支出绩效目标")
     b.p("围绕部门职责，做好各项业务工作，保障机构正常运转，提升公共服务水平。")
+    target_sentences_at = len(b.blocks)  # 绩效指标：… sentences, filled once the indicators exist
     b.h(1, "evaluation_process", "二、自评工作开展情况")
     b.p("成立绩效评价工作小组，制定评价方案，收集整理相关数据和资料，对照绩效目标逐项开展自评。")
 
@@ -459,6 +460,18 @@ def _overall_self_eval(b: _Build, f: _Facts) -> None:
         b.relations += [(n_k, t_k, "target"), (n_k, a_k, "actual")]
     pieces.append("各项工作按计划推进。")
     b.blocks[prose_at] = Paragraph(pieces)
+    stated: list[Paragraph] = []
+    for ind in rng.sample(inds, k=min(2, len(inds))):
+        rec = next(x for x in b.indicators if x["ind"] is ind)
+        n_k, t_k = b.key("i"), b.key("t")
+        rec.setdefault("prose_keys", []).extend([n_k, t_k, ""])
+        t_text, t_value = _target_phrase(rng, ind.target)
+        stated.append(Paragraph([
+            "绩效指标：", Mark(ind.name, "INDICATOR", n_k, {"level1": ind.level1, "level2": ind.level2}),
+            rng.choice(("", "目标")), Mark(t_text, "TARGET", t_k, {"value": t_value.model_dump()}), "。",
+        ]))  # fmt: skip
+        b.relations.append((n_k, t_k, "target"))
+    b.blocks[target_sentences_at:target_sentences_at] = stated
     if rng.random() < 0.5:
         b.h(1, "signatures", "七、评价工作组人员名单")
         sign_rows: list[list[Piece]] = [["姓名", "工作单位", "职务", "签字"]]
