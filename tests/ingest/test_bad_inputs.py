@@ -138,3 +138,45 @@ def test_sniff(head, expected):
 
     fmt, detail = sniff(head + bytes(64))
     assert fmt == expected, detail
+
+
+def _with_entity(data: bytes, member: str, secret: Path) -> bytes:
+    """The Office file with an external entity pointing at `secret` declared and used in `member`."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            blob = src.read(info)
+            if info.filename == member:
+                text = blob.decode("utf-8")
+                head, _, rest = text.partition("?>")
+                doctype = f'<!DOCTYPE x [<!ENTITY xxe SYSTEM "file://{secret}">]>'
+                rest = rest.replace("年初预算", "年初预算&xxe;", 1)
+                blob = (head + "?>" + doctype + rest).encode("utf-8")
+            dst.writestr(info.filename, blob)
+    return out.getvalue()
+
+
+def test_external_entities_never_read(tmp_path):
+    from pipeline.errors import IngestError
+    from pipeline.ingest import read_document
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-VALUE", encoding="utf-8")
+    docx_data = write_docx(tmp_path / "a.docx", [("paragraph", "年初预算86.40万元。")]).read_bytes()
+    hostile = tmp_path / "hostile.docx"
+    hostile.write_bytes(_with_entity(docx_data, "word/document.xml", secret))
+    try:
+        doc = read_document(hostile)
+    except IngestError as e:  # refusing the file is as good as not reading the entity
+        assert "SECRET-VALUE" not in str(e)
+    else:
+        assert "SECRET-VALUE" not in doc.text
+    xlsx_data = write_xlsx(tmp_path / "a.xlsx", {"表": ([["年初预算", 86.4]], {})}).read_bytes()
+    hostile_xlsx = tmp_path / "hostile.xlsx"
+    hostile_xlsx.write_bytes(_with_entity(xlsx_data, "xl/worksheets/sheet1.xml", secret))
+    try:
+        doc = read_document(hostile_xlsx)
+    except IngestError as e:
+        assert "SECRET-VALUE" not in str(e)
+    else:
+        assert "SECRET-VALUE" not in doc.text
