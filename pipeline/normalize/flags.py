@@ -289,13 +289,6 @@ def check_scores(doc: Document, settings: Settings) -> list[Flag]:
         items, missing = score_items(doc, total)
         if len(items) < 3:
             continue
-        for name, w, s in items:
-            if w is not None and s is not None and s.number > w.number + tol:
-                out.append(Flag(
-                    code="score_above_weight", severity="warning",
-                    message=f"{name.text[:30]}: score {s.text} is above its weight {w.text}",
-                    evidence=[_span(name.start, name.end), _span(w.start, w.end), _span(s.start, s.end)],
-                ))  # fmt: skip
         for row in funding_rows(doc):
             if row.label.end <= total.cell.start and row.number("分值") is not None and row.number("得分") is not None:
                 if not any(w is row.columns["分值"] for _, w, _ in items):
@@ -305,6 +298,13 @@ def check_scores(doc: Document, settings: Settings) -> list[Flag]:
         if abs(weight_sum - expected) > tol:
             # the rows read do not make up the whole table: no sum can be trusted
             continue
+        for name, w, s in items:
+            if w is not None and s is not None and s.number > w.number + tol:
+                out.append(Flag(
+                    code="score_above_weight", severity="warning",
+                    message=f"{name.text[:30]}: score {s.text} is above its weight {w.text}",
+                    evidence=[_span(name.start, name.end), _span(w.start, w.end), _span(s.start, s.end)],
+                ))  # fmt: skip
         score_sum = sum(s.number for _, _, s in items if s is not None)
         if total.score is not None and abs(score_sum - total.score.number) > tol:
             note = f"; {missing} item(s) have no score" if missing else ""
@@ -331,6 +331,20 @@ def check_rows(doc: Document, rows: list[Row]) -> list[Flag]:
                 evidence=[_span(r.name.start, r.name.end), _span(r.target.start, r.target.end), _span(r.actual.start, r.actual.end)],
             ))  # fmt: skip
     return out
+
+
+def check_indicator_scores(indicators: list[Indicator], settings: Settings) -> list[Flag]:
+    """Indicators (as the extractors read them) whose score is above their weight."""
+    tol = settings.tolerance.score_points
+    return [
+        Flag(
+            code="score_above_weight", severity="warning",
+            message=f"{ind.name[:40]}: score {_fmt(ind.score)} is above its weight {_fmt(ind.weight)}",
+            evidence=list(ind.evidence),
+        )
+        for ind in indicators
+        if ind.weight is not None and ind.score is not None and ind.score > ind.weight + tol
+    ]  # fmt: skip
 
 
 def check_indicators(indicators: list[Indicator]) -> list[Flag]:
@@ -479,6 +493,7 @@ def find_flags(doc: Document, amounts: list[LabeledAmount], indicators: list[Ind
         *check_scores(doc, settings),
         *check_rows(doc, rows),
         *check_indicators(indicators),
+        *check_indicator_scores(indicators, settings),
         *check_units(doc, amounts, settings),
         *check_grade(doc, settings),
     ]
