@@ -158,6 +158,9 @@ def test_page_without_text_layer_goes_to_ocr(tmp_path):
     page2 = "".join(doc.text[b.start : b.end] for b in doc.blocks if b.page == 2)
     assert char_accuracy("".join(lines), page2) >= 0.9
     assert char_accuracy(items_text(PAGES[2]), "".join(doc.text[b.start : b.end] for b in doc.blocks if b.page == 1)) >= 0.98
+    scan_only = read_document(tmp_path / "scan.pdf")  # the picture page alone
+    assert scan_only.source.format == "pdf-scan" and scan_only.source.ocr
+    assert char_accuracy("".join(lines), scan_only.text) >= 0.9
 
 
 def test_borderless_table_recovered_from_text_lines(tmp_path):
