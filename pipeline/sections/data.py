@@ -44,19 +44,24 @@ def _to_raw(doc: Document, start: int, end: int) -> tuple[int, int]:
 def propose(
     real: corpus.RealDocument, *, labels: Mapping[int, str] | None = None, annotator: str = ANNOTATOR
 ) -> tuple[AnnotationFile, list[Heading]]:
-    """An annotation file for `real` from its section tree; `labels` (by heading index) win over the rules."""
+    """An annotation file for `real` from its section tree.
+
+    `labels` maps the raw-text offset of a heading to the annotator's label; headings not in
+    it get the keyword rules' label (or their parent's) for the annotator to review.
+    Keying by raw offset keeps decisions valid when cleaning or heading detection changes.
+    """
     doc = read_document(real.path)
     raw = raw_text(real.path)
     headings = section_tree(doc)
     labels = dict(labels or {})
     sections = []
     parents: list[tuple[int, str]] = []
-    for i, h in enumerate(headings):
-        label = labels.get(i) or _rule_label(h, parents)
+    for h in headings:
+        start, title_end = _to_raw(doc, h.start, h.title_end)
+        label = labels.get(start) or _rule_label(h, parents)
         while parents and parents[-1][0] >= h.level:
             parents.pop()
         parents.append((h.level, label))
-        start, title_end = _to_raw(doc, h.start, h.title_end)
         _, end = _to_raw(doc, h.start, h.end)
         sections.append(
             AnnSection(
