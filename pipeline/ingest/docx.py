@@ -22,7 +22,7 @@ from io import BytesIO
 from pathlib import Path
 
 from pipeline.ingest.builder import DocumentBuilder
-from pipeline.ingest.tables import compact, join_lines
+from pipeline.ingest.tidy import clean_piece, compact, join_lines
 from pipeline.ingest.sniff import check_unpacked_size
 from pipeline.schema import Document
 
@@ -44,10 +44,9 @@ def read(path: Path, data: bytes) -> Document:
     styles = _StyleInfo(word)
     numbering = _Numbering(word, styles)
     builder = DocumentBuilder()
-    clean = _cleaner()
     for element in _flow(word.element.body):
         if element.tag == W + "p":
-            body = clean(_paragraph_text(element))
+            body = clean_piece(_paragraph_text(element))
             if not body:
                 continue
             kind, level = styles.kind(element)
@@ -60,7 +59,7 @@ def read(path: Path, data: bytes) -> Document:
             else:
                 builder.add_text(kind, label + join_lines(body.split("\n")), level=level)
         elif element.tag == W + "tbl":
-            for grid, merged in _tables(element, clean):
+            for grid, merged in _tables(element):
                 grid, merged = compact(grid, merged)
                 builder.add_table(grid, merged=merged)
     return builder.build(path=path, data=data, fmt="docx")
@@ -79,14 +78,6 @@ def _only_cell(tbl):
     cells = tbl.findall(f"{W}tr/{W}tc")
     return cells[0] if len(cells) == 1 else None
 
-
-def _cleaner():
-    """The cleaning helper's `clean_str`, or identity until it exists."""
-    try:
-        from pipeline.ingest.clean import clean_str
-    except ImportError:
-        return lambda s: s.strip()
-    return lambda s: clean_str(s).strip()
 
 
 def _body_elements(parent):
@@ -356,7 +347,7 @@ def _numbered(num_pr) -> bool:
     return num_id is None or num_id.get(W + "val") != "0"
 
 
-def _tables(tbl, clean) -> list[tuple[Grid, set[tuple[int, int]]]]:
+def _tables(tbl) -> list[tuple[Grid, set[tuple[int, int]]]]:
     """The table as a grid (merged cells repeated) and its nested tables after it."""
     grid: Grid = []
     merged: set[tuple[int, int]] = set()
@@ -377,7 +368,7 @@ def _tables(tbl, clean) -> list[tuple[Grid, set[tuple[int, int]]]]:
                 text = above.get(col, "")
                 continues = True
             else:
-                text = _cell_text(tc, clean, nested)
+                text = _cell_text(tc, nested)
                 continues = False
                 if vmerge is not None:
                     above[col] = text
@@ -404,15 +395,15 @@ def _row_cells(tr):
                 yield from content.iterchildren(W + "tc")
 
 
-def _cell_text(tc, clean, nested: list) -> str:
+def _cell_text(tc, nested: list) -> str:
     parts: list[str] = []
     for el in _body_elements(tc):
         if el.tag == W + "p":
-            text = clean(_paragraph_text(el))
+            text = clean_piece(_paragraph_text(el))
             if text:
                 parts.append(text)
         else:
-            nested.extend(_tables(el, clean))
+            nested.extend(_tables(el))
     return join_lines("\n".join(parts).split("\n"))
 
 

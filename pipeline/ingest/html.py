@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 
 from pipeline.ingest.builder import DocumentBuilder
-from pipeline.ingest.tables import compact
+from pipeline.ingest.tidy import clean_piece, compact
 from pipeline.ingest.decode import decode_text
 from pipeline.schema import Document
 
@@ -78,7 +78,6 @@ def read(path: Path, data: bytes) -> Document:
     )
     root = lxml_html.document_fromstring(_strip_xml_declaration(text), parser=parser)
     builder = DocumentBuilder()
-    clean = _cleaner()
     body = root.find("body") if root.find("body") is not None else root
     _drop_chrome(body)
     node = _content_node(body)
@@ -90,10 +89,10 @@ def read(path: Path, data: bytes) -> Document:
     _Walker(blocks).walk(node)
     for block in blocks:
         if block[0] == "table":
-            grid, merged = compact([[clean(c) for c in row] for row in block[1]], block[2])
+            grid, merged = compact([[clean_piece(c) for c in row] for row in block[1]], block[2])
             builder.add_table(grid, merged=merged)
         else:
-            content = clean(block[1])
+            content = clean_piece(block[1])
             if _is_boilerplate(content):
                 continue
             builder.add_text(block[0], content, level=block[2])
@@ -120,13 +119,6 @@ def _strip_xml_declaration(text: str) -> str:
     # lxml refuses str input that carries an encoding declaration
     return re.sub(r"^\s*<\?xml[^>]*\?>", "", text, count=1)
 
-
-def _cleaner():
-    try:
-        from pipeline.ingest.clean import clean_str
-    except ImportError:
-        return lambda s: s.strip()
-    return lambda s: clean_str(s).strip()
 
 
 def _text_len(el) -> tuple[int, int]:

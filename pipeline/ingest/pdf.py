@@ -23,7 +23,7 @@ from statistics import median
 
 from pipeline.errors import IngestError, Messages
 from pipeline.ingest.builder import DocumentBuilder
-from pipeline.ingest.tables import compact, join_lines
+from pipeline.ingest.tidy import clean_piece, compact, join_lines
 from pipeline.schema import Document
 
 log = logging.getLogger(__name__)
@@ -79,20 +79,22 @@ def read(path: Path, data: bytes) -> Document:
     try:
         if len(pdfium_doc) == 0:
             raise IngestError(Messages.CORRUPT.format(fmt="pdf", detail="it has no pages"))
+        pages: list[PageContent] = []
         with pdfplumber.open(BytesIO(data)) as pdf:
-            pages = [_page_content(p, n) for n, p in enumerate(pdf.pages, 1)]
+            for n, page in enumerate(pdf.pages, 1):
+                pages.append(_page_content(page, n))
+                page.close()  # drop the page's parsed objects: long PDFs stay small in memory
         builder = DocumentBuilder()
         _drop_running_heads(pages)
         body_size = _body_size(pages)
         heading_sizes = _heading_levels(pages, body_size)
-        clean = _cleaner()
         ocr_pages = 0
         for content in pages:
             if content.scanned:
                 if _ocr_page(builder, pdfium_doc[content.number - 1], content.number):
                     ocr_pages += 1
                 continue
-            _lay_out(builder, content, body_size, heading_sizes, clean)
+            _lay_out(builder, content, body_size, heading_sizes)
         scanned_all = ocr_pages > 0 and not any(p.lines or p.tables for p in pages)
         doc = builder.build(
             path=path, data=data, fmt="pdf-scan" if scanned_all else "pdf", pages=len(pages), ocr=ocr_pages > 0
@@ -102,13 +104,6 @@ def read(path: Path, data: bytes) -> Document:
     finally:
         pdfium_doc.close()
 
-
-def _cleaner():
-    try:
-        from pipeline.ingest.clean import clean_str
-    except ImportError:
-        return lambda s: s.strip()
-    return lambda s: clean_str(s).strip()
 
 
 def _page_content(page, number: int) -> PageContent:
@@ -193,7 +188,7 @@ def _covering(bbox_text: dict[tuple, str], x: float | None, y: float) -> str | N
 
 
 def _unwrap(text: str) -> str:
-    """A wrapped cell's lines as one string (see `tables.join_lines`)."""
+    """A wrapped cell's lines as one string (see `tidy.join_lines`)."""
     return join_lines(text.split("\n"))
 
 
@@ -235,7 +230,7 @@ def _heading_levels(pages: list[PageContent], body: float) -> dict[float, int]:
     return {size: level for level, size in enumerate(sorted(sizes, reverse=True), 1)}
 
 
-def _lay_out(builder: DocumentBuilder, content: PageContent, body: float, levels: dict[float, int], clean) -> None:
+def _lay_out(builder: DocumentBuilder, content: PageContent, body: float, levels: dict[float, int]) -> None:
     """The page's headings, paragraphs and tables, top to bottom.
 
     Lines set larger than the body are headings. The other lines between two tables or
@@ -253,7 +248,7 @@ def _lay_out(builder: DocumentBuilder, content: PageContent, body: float, levels
 
     def end_paragraph() -> None:
         if paragraph:
-            text = clean(join_lines([ln.text for ln in paragraph]))
+            text = clean_piece(join_lines([ln.text for ln in paragraph]))
             if text:
                 chunk.append(text)
             paragraph.clear()
@@ -268,14 +263,14 @@ def _lay_out(builder: DocumentBuilder, content: PageContent, body: float, levels
         if kind == "table":
             flush()
             grid, merged = item
-            grid, merged = compact([[clean(c) for c in row] for row in grid], merged)
+            grid, merged = compact([[clean_piece(c) for c in row] for row in grid], merged)
             builder.add_table(grid, merged=merged, page=content.number)
             continue
         line: Line = item
         level = levels.get(round(line.size, 1))
         if level is not None:
             flush()
-            builder.add_text("heading", clean(line.text), page=content.number, level=level)
+            builder.add_text("heading", clean_piece(line.text), page=content.number, level=level)
             continue
         em = line.size or body or 10.0
         indented = line.x0 > left + em * 1.2

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pipeline.ingest.builder import DocumentBuilder
 from pipeline.ingest.sniff import check_unpacked_size
-from pipeline.ingest.tables import compact
+from pipeline.ingest.tidy import clean_piece, compact
 from pipeline.schema import Document
 
 log = logging.getLogger(__name__)
@@ -33,29 +33,21 @@ def read(path: Path, data: bytes) -> Document:
     check_unpacked_size(data, fmt="xlsx")
     book = load_workbook(BytesIO(data), data_only=True, read_only=False)
     builder = DocumentBuilder()
-    clean = _cleaner()
     try:
         for sheet in book.worksheets:
             if sheet.sheet_state != "visible":
                 log.debug("skipping hidden sheet %s", sheet.title)
                 continue
             grid, merged = _sheet_grid(sheet)
-            grid, merged = compact([[clean(c) for c in row] for row in grid], merged)
+            grid, merged = compact([[clean_piece(c) for c in row] for row in grid], merged)
             if not grid:
                 continue
-            builder.add_text("heading", clean(sheet.title), level=1)
+            builder.add_text("heading", clean_piece(sheet.title), level=1)
             builder.add_table(grid, merged=merged)
     finally:
         book.close()
     return builder.build(path=path, data=data, fmt="xlsx")
 
-
-def _cleaner():
-    try:
-        from pipeline.ingest.clean import clean_str
-    except ImportError:
-        return lambda s: s.strip()
-    return lambda s: clean_str(s).strip()
 
 
 def _sheet_grid(sheet) -> tuple[list[list[str]], set[tuple[int, int]]]:

@@ -1,8 +1,20 @@
-"""Tidy a table grid before it is laid out: join a cell's lines, drop empty rows and columns."""
+"""Tidy the pieces the structured readers (docx, pdf, html, xlsx) lay out.
+
+`clean_piece` cleans a paragraph or cell (`clean.clean_str`) and strips it, `join_lines`
+joins the lines of a wrapped cell or sentence, `compact` drops empty rows and columns of
+a table grid.
+"""
 
 from __future__ import annotations
 
+from pipeline.ingest.clean import clean_str
+
 Grid = list[list[str]]
+
+
+def clean_piece(text: str) -> str:
+    """A paragraph or cell cleaned of conversion debris, without surrounding whitespace."""
+    return clean_str(text).strip()
 
 
 def compact(rows: Grid, merged: set[tuple[int, int]] | None = None) -> tuple[Grid, set[tuple[int, int]]]:
