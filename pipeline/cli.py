@@ -394,6 +394,19 @@ def evaluate_calibration(
         console.print(f"saved calibration to {target}")
 
 
+@annotations_app.command("export-dataset")
+def annotations_export_dataset(
+    out: Annotated[Path, typer.Argument(help="Folder to write the dataset to (datasets' save_to_disk).")],
+    root: Annotated[Optional[Path], typer.Option("--root", help="Annotation folder (default data/annotations).")] = None,
+) -> None:
+    """Write the annotations as a Hugging Face dataset: characters with BIO tags, spans, relations, sections; split by document."""
+    from pipeline.annotate.format import ANNOTATIONS_DIR
+    from pipeline.annotate.hf_dataset import export_dataset
+
+    counts = export_dataset(out, root=root or ANNOTATIONS_DIR)
+    console.print("documents per split: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
 @annotate_app.command("export")
 def annotate_export(
     docs: Annotated[list[str], typer.Argument(help="Documents (files, folders, globs) to turn into tasks.")],
