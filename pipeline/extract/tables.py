@@ -157,7 +157,7 @@ def _cell_fit(column: str, text: str) -> float:
         is_level1 = any(norm.startswith(w) for w in LEVEL1_WORDS) and len(norm) <= 6
         if column == "level1":  # 成本指标 is a 二级指标 in older templates, a 一级指标 in newer ones
             return (1.0 if norm.startswith("成本") else 2.0) if is_level1 else -0.5
-        return 0.5 if is_level1 else 1.5
+        return 0.5 if is_level1 and not norm.startswith("成本") else 1.5
     if column == "name":
         if numeric:
             return -1.5
@@ -191,7 +191,7 @@ def _align(row: list[Cell], header: HeaderMap) -> dict[str, Cell]:
     # which must pay for itself; ties keep the earlier candidate
     for shift in sorted(shifts, key=lambda s: (s < 0, abs(s))):
         fit = sum(_cell_fit(by_col[c.col + shift], c.text) for c in row if c.col + shift in by_col)
-        fit -= 0.25 * max(0, -shift)
+        fit -= 0.75 * max(0, -shift)  # a leading blank is usually a merged cell, not nothing
         if fit > best_fit + 1e-9:
             best_shift, best_fit = shift, fit
     return {by_col[c.col + best_shift]: c for c in row if c.col + best_shift in by_col}
@@ -269,9 +269,12 @@ def _read_label_money(row: list[Cell], unit: str, unit_known: bool, out: TableRe
     cells = [c for c in row if not _is_empty(c.text)]
     found = False
     for label, cell in zip(cells, cells[1:], strict=False):
-        item = _money_item(label.text, cfg)
-        if item is None:
-            continue
+        item, stage = _money_item(label.text, cfg), "budget_initial"
+        if item is None:  # 预算数 | 50.00: a stage word labels the total
+            stage = MONEY_COLUMNS.get(cfg.synonyms.get(normalize_header(label.text), ""))
+            if stage is None:
+                continue
+            item = "total"
         v = parse_value(cell.text, unit=unit)
         if v is None or v.value is None or v.unit != "元" or v.op is not None:
             continue
@@ -282,7 +285,7 @@ def _read_label_money(row: list[Cell], unit: str, unit_known: bool, out: TableRe
                 {
                     "value_yuan": v.value,
                     "value": v.model_dump(),
-                    "stage": "budget_initial",
+                    "stage": stage,
                     "flow": "expenditure",
                     "item": item,
                     "item_text": _item_text(label.text),

@@ -305,3 +305,13 @@ def test_total_score_row():
     assert [(t.label, t.text, t.attrs["number"]) for t in total] == [("SCORE", "95", 95.0)]
     assert all(r.tail != doc.mentions.index(total[0]) for r in doc.relations)
     assert "总分" not in indicators(doc)
+
+
+def test_stage_word_labels_the_total_of_a_target_table():
+    rows = [
+        ["示范县示范局", "单位：万元"],
+        ["预算规模及资金用途", "预算数", "12.00", "其中：财政资金", "12.00", "其他资金", ""],
+    ]
+    doc = run_tables(build(rows))
+    got = [(m.attrs["item"], m.attrs["stage"], m.attrs["value_yuan"]) for m in doc.mentions]
+    assert got == [("total", "budget_initial", 120_000), ("other", "budget_initial", 120_000)]
