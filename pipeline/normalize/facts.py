@@ -7,6 +7,7 @@ import re
 from collections import Counter
 
 from pipeline.normalize.flags import title_years
+from pipeline.normalize.money import wrapped
 from pipeline.normalize.rows import score_totals
 from pipeline.normalize.settings import Settings
 from pipeline.schema import Document, Evaluation, Fact, Span
@@ -105,8 +106,18 @@ def doc_kind(doc: Document, settings: Settings) -> tuple[str, Fact]:
     return kind, Fact(confidence=conf, evidence=[_span(pos, pos + len(word))] if pos >= 0 else [])
 
 
+def _unwrapped(text: str) -> tuple[str, list[int]]:
+    """The text without line breaks (phrases wrapped across lines read whole), and offsets back."""
+    keep = [i for i, ch in enumerate(text) if ch != "\n" or not wrapped(text, i)]
+    return "".join(text[i] for i in keep), keep + [len(text)]
+
+
 def evaluation(doc: Document) -> Evaluation:
-    text = doc.text
+    text, back = _unwrapped(doc.text)
+
+    def _span(s: int, e: int) -> Span:  # offsets of the unwrapped text → the document's
+        return Span(start=back[s], end=back[e - 1] + 1)
+
     score = None
     score_span = None
     conf = 0.0
@@ -119,7 +130,7 @@ def evaluation(doc: Document) -> Evaluation:
     for t in score_totals(doc):
         if t.score is not None and (t.weight is None or t.weight.number == 100):
             if score is None:
-                score, score_span, conf = t.score.number, _span(t.score.start, t.score.end), 0.75
+                score, score_span, conf = t.score.number, Span(start=t.score.start, end=t.score.end), 0.75
             elif abs(score - t.score.number) < 1e-9:
                 conf = min(0.95, conf + 0.1)
             break

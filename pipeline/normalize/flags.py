@@ -353,7 +353,7 @@ def check_indicators(indicators: list[Indicator]) -> list[Flag]:
     for ind in indicators:
         t = ind.target
         # a bare number with neither operator nor unit is too weak a reading to contradict another
-        if t is not None and (t.op or t.unit or t.qualitative):
+        if t is not None and (t.op or t.unit or t.qualitative) and len(ind.name) >= 3:
             by.setdefault((ind.name, ind.subject), []).append(ind)
     out = []
     for (name, _), group in by.items():

@@ -19,10 +19,10 @@ FUND_WORDS = ("一般公共预算", "政府性基金预算", "国有资本经营
 SENTENCE_END = "。；;\t|"  # table cells are sentences of their own
 # A line break ends a paragraph unless it only wraps a long line of prose mid-sentence.
 _WRAP_MIN = 24
-_CLOSING = "。；;:：！？!?）)”】"
+_CLOSING = "。；;！？!?）)”】"  # a line ending with ： goes on (其中：↵ 基本支出…)
 
 
-def _wrapped(text: str, nl: int) -> bool:
+def wrapped(text: str, nl: int) -> bool:
     """Whether the line break at `nl` wraps prose (a long line cut mid-sentence)."""
     start = text.rfind("\n", 0, nl) + 1
     line = text[start:nl].rstrip()
@@ -35,10 +35,10 @@ def _wrapped(text: str, nl: int) -> bool:
 def paragraph_bounds(text: str, pos: int) -> tuple[int, int]:
     """The paragraph around `pos`: lines joined across wrapped line breaks."""
     start = text.rfind("\n", 0, pos)
-    while start > 0 and _wrapped(text, start):
+    while start > 0 and wrapped(text, start):
         start = text.rfind("\n", 0, start)
     end = text.find("\n", pos)
-    while end >= 0 and _wrapped(text, end):
+    while end >= 0 and wrapped(text, end):
         end = text.find("\n", end + 1)
     return start + 1, len(text) if end < 0 else end
 

@@ -19,6 +19,7 @@ _NUMBER = re.compile(r"^[0-9]+(?:\.[0-9]+)?$")
 _SPLIT = re.compile(r"[|\t\n]| {2,}|\u3000+")
 _HEADING = re.compile(r"^(?:产出|效益|满意度|投入|过程|成本|质量|数量|时效|社会效益|经济效益|生态效益|可持续影响|服务对象满意度)?指标[（(]?[0-9.]*分?[）)]?$|^[（(][0-9.]+ ?分[）)]$")
 _TRAILING_NUMBER = re.compile(r"[\u4e00-\u9fff。）)》”]([0-9]+(?:\.[0-9]+)?)$")
+_TOTAL_INLINE = re.compile(r"^(总分|得分合计|自评得分合计)\s+[0-9]+(?:\.[0-9]+)?(?:\s+[0-9]+(?:\.[0-9]+)?)?$")
 _TOTAL = re.compile(r"^(?:总分|得分合计|合计|总计|自评得分合计)$")
 
 
@@ -163,6 +164,13 @@ def score_totals(doc: Document) -> list[ScoreTotal]:
     cs = cells(doc.text)
     out = []
     for i, c in enumerate(cs):
+        inline = _TOTAL_INLINE.match(c.text)
+        if inline:  # 总分 100 97 in one cell
+            label = Cell(inline.group(1), c.start, c.start + len(inline.group(1)))
+            nums = [Cell(m.group(0), c.start + m.start(), c.start + m.end()) for m in re.finditer(r"[0-9]+(?:\.[0-9]+)?", c.text[inline.end(1) :])]
+            nums = [Cell(n.text, n.start + inline.end(1), n.end + inline.end(1)) for n in nums]
+            out.append(ScoreTotal(label, nums[0], nums[1]) if len(nums) == 2 else ScoreTotal(label, None, nums[0]))
+            continue
         if not _TOTAL.match(c.text):
             continue
         nums = [x for x in cs[i + 1 : i + 3] if x.number is not None]
