@@ -59,6 +59,8 @@ _CONTENT_SHARE = 0.3
 _TIGHTER_SHARE = 0.8
 _TITLE_ATTR = re.compile(r"title|biaoti|标题", re.IGNORECASE)
 _MAX_SPAN = 200
+# a cell holding more text than this is a page region, not a data cell
+_MAX_CELL_CHARS = 600
 _TITLE_SEPARATORS = re.compile(r"\s*(?:[_|｜]|--|—|-\s)\s*")
 _BLOCK_TAGS = {
     "address", "article", "blockquote", "body", "center", "dd", "div", "dl", "dt", "fieldset", "figcaption",
@@ -283,11 +285,11 @@ class _Walker:
 
 
 def _is_layout_table(table) -> bool:
-    """A table used for page layout: it holds tables or long runs of block content, or is one cell."""
-    if table.xpath(".//table") or table.xpath(".//p[string-length(normalize-space()) > 200]"):
+    """A table used for page layout: it holds tables, headings or whole articles, or is one cell."""
+    if table.xpath(".//table|.//h1|.//h2|.//h3|.//h4"):
         return True
     cells = table.xpath("./tr/td|./tr/th|./*/tr/td|./*/tr/th")
-    return len(cells) <= 1
+    return len(cells) <= 1 or any(len(_SPACE.sub("", c.text_content())) > _MAX_CELL_CHARS for c in cells)
 
 
 def _table_rows(table):

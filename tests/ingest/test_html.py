@@ -166,3 +166,15 @@ def test_tightest_content_container_chosen(tmp_path):
     assert "相关文章" not in doc.text
     for paragraph in PARAGRAPHS:
         assert paragraph in doc.text.splitlines()
+
+
+def test_long_target_cell_keeps_its_table(tmp_path):
+    goal = "组织开展群众文化活动，" * 25  # a long 年度绩效目标 cell (275 characters)
+    body = f"""<div class="content"><p>{PARAGRAPHS[0]}</p><table>
+<tr><td>年度绩效目标</td><td colspan="2">{goal}</td></tr>
+<tr><td>三级指标</td><td>指标值</td><td>完成值</td></tr><tr><td>免费开放天数</td><td>≥300天</td><td>312天</td></tr>
+</table></div>"""
+    doc = _read(tmp_path, _portal("utf-8", body), "utf-8")
+    tables = [b for b in doc.blocks if b.kind == "table"]
+    assert len(tables) == 1
+    assert [[c.text for c in row] for row in tables[0].rows][0] == ["年度绩效目标", goal, goal]
