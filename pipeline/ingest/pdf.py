@@ -4,7 +4,8 @@ pypdfium2 opens the file first (fast, and its errors tell a password from damage
 pdfplumber then gives, per page, the ruled tables (`find_tables`) and the text lines
 outside them, merged in top-to-bottom order. Lines that repeat at the top or bottom of
 most pages (running headers and footers, after digits are masked) and page numbers
-(第 3 页, - 3 -, 3/10, a lone 3) at the page edges are dropped. Lines set larger than the
+(第 3 页, - 3 -, 3/10, a lone 3) at the page edges are dropped, and a table running on
+from one page to the next becomes one table (its repeated header row dropped). Lines set larger than the
 body text become headings; the other lines are joined into paragraphs where the text
 was hard-wrapped (a line that fills the measure continues on the next). A page without
 a text layer, or whose glyphs mostly lack a Unicode mapping, is handed to OCR
@@ -56,13 +57,23 @@ class Line:
 
 
 @dataclass
+class Table:
+    """A ruled table of a page: its grid, merged-copy cells and vertical extent."""
+
+    top: float
+    bottom: float
+    grid: list[list[str]]
+    merged: set[tuple[int, int]]
+
+
+@dataclass
 class PageContent:
-    """A page's lines outside tables, its tables as grids, and table positions."""
+    """A page's lines outside tables and its tables."""
 
     number: int
     width: float
     lines: list[Line]
-    tables: list[tuple[float, list[list[str]], set[tuple[int, int]]]]
+    tables: list[Table]
     scanned: bool = False
 
 
@@ -86,6 +97,7 @@ def read(path: Path, data: bytes) -> Document:
                 page.close()  # drop the page's parsed objects: long PDFs stay small in memory
         builder = DocumentBuilder()
         _drop_running_heads(pages)
+        _join_continued_tables(pages)
         body_size = _body_size(pages)
         heading_sizes = _heading_levels(pages, body_size)
         ocr_pages = 0
@@ -117,7 +129,7 @@ def _page_content(page, number: int) -> PageContent:
     boxes = [t.bbox for t in tables]
     outside = page.filter(lambda obj: not _inside_any(obj, boxes)) if boxes else page
     lines = [_line(d) for d in outside.extract_text_lines(return_chars=True, strip=True) if d["text"].strip()]
-    grids = [(t.bbox[1], *_grid(t)) for t in tables]
+    grids = [Table(t.bbox[1], t.bbox[3], *_grid(t)) for t in tables]
     return PageContent(number, float(page.width), lines, grids)
 
 
@@ -216,6 +228,29 @@ def _drop_running_heads(pages: list[PageContent]) -> None:
         p.lines = keep
 
 
+def _join_continued_tables(pages: list[PageContent]) -> None:
+    """A table that ends one page and one that starts the next, with as many columns, are one table.
+
+    The rows move to the table on the earlier page; a header row that the next page
+    repeats is dropped.
+    """
+    for before, after in zip(pages, pages[1:]):
+        if not before.tables or not after.tables:
+            continue
+        last, first = max(before.tables, key=lambda t: t.top), min(after.tables, key=lambda t: t.top)
+        ends_page = not any(line.top > last.bottom for line in before.lines)
+        starts_page = not any(line.bottom < first.top for line in after.lines)
+        width = len(last.grid[0]) if last.grid else 0
+        if not (ends_page and starts_page and width and all(len(r) == width for r in first.grid)):
+            continue
+        rows = first.grid
+        skip = 1 if rows and last.grid and rows[0] == last.grid[0] else 0
+        offset = len(last.grid) - skip
+        last.grid.extend(rows[skip:])
+        last.merged |= {(r + offset, c) for r, c in first.merged if r >= skip}
+        after.tables.remove(first)
+
+
 def _body_size(pages: list[PageContent]) -> float:
     sizes: Counter[float] = Counter()
     for p in pages:
@@ -239,7 +274,7 @@ def _lay_out(builder: DocumentBuilder, content: PageContent, body: float, levels
     finds numbered headings, list items and tables flattened into text lines.
     """
     items: list[tuple[float, str, object]] = [(line.top, "line", line) for line in content.lines]
-    items += [(top, "table", (grid, merged)) for top, grid, merged in content.tables]
+    items += [(t.top, "table", (t.grid, t.merged)) for t in content.tables]
     items.sort(key=lambda t: t[0])
     right = max((line.x1 for line in content.lines), default=content.width)
     left = min((line.x0 for line in content.lines), default=0.0)

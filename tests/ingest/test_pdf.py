@@ -190,3 +190,28 @@ def test_glyphs_drawn_twice_to_embolden_are_read_once(tmp_path):
     doc = read_document(write_pdf(tmp_path / "bold.pdf", PAGES[:1], page_number=None, fake_bold=True))
     headings = [doc.text[b.start : b.end] for b in doc.blocks if b.kind == "heading"]
     assert headings == ["青石县文化馆2025年度部门决算说明", "一、收入支出决算总体情况说明"]
+
+
+def test_table_continued_on_next_page_is_one_table(tmp_path):
+    header = ["三级指标", "年度指标值", "实际完成值", "得分"]
+    first = [header, ["免费开放天数", "≥300天", "312天", "20"], ["公益培训班期数", "≥40期", "48期", "15"]]
+    second = [header, ["服务群众人次", "≥4万人次", "4.2万人次", "25"], ["群众满意度", "≥95%", "97.1%", "20"]]
+    pages = [
+        [("heading", "一、绩效指标完成情况", 2), ("paragraph", "各项指标完成情况如下表。"), ("table", first)],
+        [("table", second), ("paragraph", "以上指标均已完成。")],
+    ]
+    doc = read_document(write_pdf(tmp_path / "continued.pdf", pages, header=HEADER, page_number="- {n} -"))
+    tables = [b for b in doc.blocks if b.kind == "table"]
+    assert len(tables) == 1 and tables[0].page == 1
+    assert [[c.text for c in row] for row in tables[0].rows] == first + second[1:]
+    assert [b.kind for b in doc.blocks] == ["heading", "paragraph", "table", "paragraph"]
+    for row in tables[0].rows:
+        for cell in row:
+            assert doc.text[cell.start : cell.end] == cell.text
+
+
+def test_tables_separated_by_text_stay_apart(tmp_path):
+    table = [["项目", "金额"], ["基本支出", "178.66"]]
+    pages = [[("table", table), ("paragraph", "表后说明。")], [("table", table)]]
+    doc = read_document(write_pdf(tmp_path / "apart.pdf", pages, page_number="{n}"))
+    assert sum(b.kind == "table" for b in doc.blocks) == 2
