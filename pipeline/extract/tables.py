@@ -23,7 +23,7 @@ import logging
 import re
 import tomllib
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from pipeline.core import CONFIG_DIR, Stage, register, resolve_path
@@ -142,6 +142,7 @@ def _is_empty(text: str) -> bool:
     return text.strip() in _EMPTY
 
 
+@lru_cache(maxsize=8192)
 def _cell_fit(column: str, text: str) -> float:
     """How well a cell's text suits a column (alignment of short rows)."""
     s = text.strip()
@@ -173,28 +174,70 @@ def _cell_fit(column: str, text: str) -> float:
     if column in ("weight", "score"):
         return 1.0 if numeric else -1.0
     if column == "unit":
-        return 0.5 if len(s) <= 6 and not any(ch.isdigit() for ch in s) else -0.5
+        if any(ch.isdigit() for ch in s) or len(s) > 6:
+            return -1.0
+        return 1.0 if unit_kind(s) != "number" else -0.5  # 人次, 万元, % — not 长期
     if column == "nature":
-        return 0.5 if s in NATURE_OPS or len(s) <= 4 else -0.5
+        if s in NATURE_OPS or s in ("定性", "定量"):
+            return 1.0
+        return -1.0 if any(ch.isdigit() for ch in s) else 0.0
     return 0.0
 
 
+GAP_COST = 0.3  # a header column with no cell between two placed cells (a blank cell lost)
+DROP_BLANK_COST = 0.75  # a leading blank cell that stands for nothing
+DROP_CELL_COST = 1.5  # a cell with text that fits no column
+
+
 def _align(row: list[Cell], header: HeaderMap) -> dict[str, Cell]:
-    """Map a row's cells to the header's columns, shifting short rows to their best fit."""
+    """Map a row's cells to the header's columns, in order, where they fit best.
+
+    Rows of flattened tables lose their blank and merged cells (on the left, where 一级/二级
+    cells were merged, or in the middle), so cells are aligned to columns like sequences: a
+    column may be skipped (free on the left and right, GAP_COST in between), a cell dropped
+    (leading blanks cheaply). Rows as wide as the header stay in place unless the fit says
+    otherwise by more than the costs.
+    """
     by_col = {v: k for k, v in header.columns.items()}
     width = max(header.width, max(header.columns.values()) + 1)
-    lead = next((i for i, c in enumerate(row) if not _is_empty(c.text)), len(row))
-    # short rows lost their leading merged cells; leading blank cells may stand for nothing
-    shifts = list(range(-lead, max(0, width - len(row)) + 1)) if lead or len(row) < width else [0]
-    best_shift, best_fit = 0, float("-inf")
-    # no shift first, then right shifts (cells lost on the left), then dropping leading blanks,
-    # which must pay for itself; ties keep the earlier candidate
-    for shift in sorted(shifts, key=lambda s: (s < 0, abs(s))):
-        fit = sum(_cell_fit(by_col[c.col + shift], c.text) for c in row if c.col + shift in by_col)
-        fit -= 0.75 * max(0, -shift)  # a leading blank is usually a merged cell, not nothing
-        if fit > best_fit + 1e-9:
-            best_shift, best_fit = shift, fit
-    return {by_col[c.col + best_shift]: c for c in row if c.col + best_shift in by_col}
+    n = len(row)
+    neg = float("-inf")
+    # best[i][j]: cells[:i] placed within columns[:j]; back[i][j]: the move that got there
+    best = [[neg] * (width + 1) for _ in range(n + 1)]
+    back: list[list[str | None]] = [[None] * (width + 1) for _ in range(n + 1)]
+    best[0][0] = 0.0
+    for i in range(n + 1):
+        for j in range(width + 1):
+            here = best[i][j]
+            if here == neg:
+                continue
+            if i < n and j < width:  # place cell i in column j
+                key = by_col.get(j)
+                score = here + (_cell_fit(key, row[i].text) if key else 0.0)
+                if score > best[i + 1][j + 1] + 1e-9:
+                    best[i + 1][j + 1], back[i + 1][j + 1] = score, "place"
+            if j < width:  # column j has no cell
+                cost = 0.0 if i == 0 or i == n else GAP_COST
+                if here - cost > best[i][j + 1] + 1e-9:
+                    best[i][j + 1], back[i][j + 1] = here - cost, "skip"
+            if i < n:  # cell i stands for no column
+                cost = DROP_BLANK_COST if _is_empty(row[i].text) and all(_is_empty(c.text) for c in row[:i]) else DROP_CELL_COST
+                if here - cost > best[i + 1][j] + 1e-9:
+                    best[i + 1][j], back[i + 1][j] = here - cost, "drop"
+    out: dict[str, Cell] = {}
+    i, j = n, width
+    while i or j:
+        move = back[i][j]
+        if move == "place":
+            key = by_col.get(j - 1)
+            if key:
+                out[key] = row[i - 1]
+            i, j = i - 1, j - 1
+        elif move == "skip":
+            j -= 1
+        else:
+            i -= 1
+    return out
 
 
 def _money_item(text: str, cfg: _Config) -> str | None:
