@@ -315,3 +315,19 @@ def test_stage_word_labels_the_total_of_a_target_table():
     doc = run_tables(build(rows))
     got = [(m.attrs["item"], m.attrs["stage"], m.attrs["value_yuan"]) for m in doc.mentions]
     assert got == [("total", "budget_initial", 120_000), ("other", "budget_initial", 120_000)]
+
+
+def test_cells_lost_in_the_middle_of_a_row():
+    rows = [
+        ["一级指标", "二级指标", "三级指标", "指标性质", "年度指标值", "度量单位", "实际完成值", "分值", "得分"],
+        ["产出指标", "数量指标", "宣传册发放", "≥", "3000", "份", "3200", "20", "20"],
+        ["培训人次", "500", "人次", "520", "10", "10"],  # 一级, 二级 merged away; 指标性质 blank, lost
+        ["质量指标", "培训合格率", "≥", "95", "%", "97", "10", "9"],
+        ["推广机制", "定性", "长期", "长期", "10", "10"],  # no unit: the blank unit cell lost
+    ]
+    got = indicators(run_tables(build(rows)))
+    assert (got["培训人次"]["target"]["value"], got["培训人次"]["target"]["unit"]) == (500, "人次")
+    assert got["培训人次"]["actual"]["value"] == 520 and got["培训人次"]["score"] == 10
+    assert got["培训合格率"]["target"]["op"] == ">=" and got["培训合格率"]["level2"] == "质量指标"
+    assert got["推广机制"]["target"]["qualitative"] == "长期" and got["推广机制"]["actual"]["qualitative"] == "长期"
+    assert got["推广机制"]["weight"] == 10
