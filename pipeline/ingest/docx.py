@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d+)$", re.IGNORECASE)
 _LIST_STYLE = re.compile(r"^(?:list|列表)", re.IGNORECASE)
+# Word allows 63 columns; spans beyond this are hostile or broken
+MAX_GRID_COLUMNS = 64
 _TOC_STYLE = re.compile(r"^(?:toc|目录)\s*\d*$|^toc heading$", re.IGNORECASE)
 
 Grid = list[list[str]]
@@ -358,13 +360,18 @@ def _tables(tbl) -> list[tuple[Grid, set[tuple[int, int]]]]:
         row: list[str] = []
         trpr = tr.find(W + "trPr")
         before = _int_val(trpr.find(W + "gridBefore")) if trpr is not None else 0
-        row.extend([""] * before)
+        row.extend([""] * min(before, MAX_GRID_COLUMNS))
         for tc in _row_cells(tr):
             tcpr = tc.find(W + "tcPr")
             span = max(1, _int_val(tcpr.find(W + "gridSpan"))) if tcpr is not None else 1
+            span = min(span, MAX_GRID_COLUMNS - len(row)) if len(row) < MAX_GRID_COLUMNS else 1
             vmerge = tcpr.find(W + "vMerge") if tcpr is not None else None
+            hmerge = tcpr.find(W + "hMerge") if tcpr is not None else None  # legacy horizontal merge
             col = len(row)
-            if vmerge is not None and vmerge.get(W + "val") != "restart":
+            if hmerge is not None and hmerge.get(W + "val") != "restart" and row:
+                text = row[-1]
+                continues = True
+            elif vmerge is not None and vmerge.get(W + "val") != "restart":
                 text = above.get(col, "")
                 continues = True
             else:

@@ -275,3 +275,23 @@ def test_soft_line_breaks(tmp_path):
         ("heading", "二、支出决算情况说明"),
         ("table", "年初预算\t298.75万元"),
     ]
+
+
+def test_absurd_grid_span_is_capped(tmp_path):
+    document = docx.Document()
+    table = document.add_table(rows=1, cols=2)
+    table.cell(0, 0).text = "年初预算"
+    table.cell(0, 1).text = "86.40"
+    tcpr = table.cell(0, 0)._tc.get_or_add_tcPr()
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    tcpr.append(parse_xml(f'<w:gridSpan {nsdecls("w")} w:val="2000000000"/>'))
+    path = tmp_path / "wide.docx"
+    document.save(path)
+    doc = read_document(path)
+    table_block = next(b for b in doc.blocks if b.kind == "table")
+    from pipeline.ingest.docx import MAX_GRID_COLUMNS
+
+    assert len(table_block.rows[0]) == MAX_GRID_COLUMNS + 1  # the span capped, the next cell kept
+    assert table_block.rows[0][-1].text == "86.40"
