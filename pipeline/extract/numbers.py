@@ -92,6 +92,7 @@ def _V(
     )
 
 
+_PER_NORMAL = str.maketrans({"／": "/", "*": "·", "＊": "·", "×": "·", "•": "·", "・": "·", ".": "·", "．": "·"})
 _DIGITS = "0-9０-９"
 _FW = str.maketrans("０１２３４５６７８９．，", "0123456789.,")
 _CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
@@ -106,7 +107,7 @@ _CN = rf"[{_CN_DIGITS}]+(?:点[零〇一二三四五六七八九]+)?"
 _MONEY = _alt(MONEY_UNITS)
 _PCT = _alt(PERCENT_UNITS)
 _MEASURE = _alt(MEASURE_WORDS)
-_PER = rf"(?:[/／](?:{_alt(PER_WORDS)})(?:[·•・.．](?:{_alt(PER_WORDS)}))?)"
+_PER = rf"(?:[/／](?:{_alt(PER_WORDS)})(?:[·•・.．*＊×](?:{_alt(PER_WORDS)}))?)"
 _UNIT = rf"(?:{_PCT}|{_MONEY}|(?:余|多)?(?:万|亿)?(?:{_MEASURE}))(?:{_PER})?"
 _OP = _alt(COMPARATORS)
 _SUFFIX = _alt(SUFFIX_OPS)
@@ -195,13 +196,14 @@ def _read_unit(u: str | None) -> _Unit:
     m = _UNIT_RE.fullmatch(u)
     if m is None:  # cannot happen for text the pattern matched; be safe
         return _Unit("number", u, Decimal(1))
-    base, mult, per = m["base"], m["mult"], m["per"] or ""
+    base, mult = m["base"], m["mult"]
+    per = (m["per"] or "").translate(_PER_NORMAL)  # 元/人*月, 元／人•月 → 元/人·月
     factor = COUNT_MULTIPLIERS[mult] if mult else Decimal(1)
     if base in PERCENT_UNITS:
         return _Unit("percent", PERCENT_UNITS[base], Decimal(1))
     if base in MONEY_UNITS:
         if per:  # a unit price such as 300元/人·月 is no amount of money: a number in 元/人·月
-            return _Unit("number", "元" + per.replace("／", "/"), MONEY_UNITS[base] * factor)
+            return _Unit("number", "元" + per, MONEY_UNITS[base] * factor)
         return _Unit("money", "元", MONEY_UNITS[base] * factor)
     if base == "万亩":
         return _Unit("count", "亩" + per, Decimal(10_000) * factor)

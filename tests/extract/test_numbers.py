@@ -385,3 +385,8 @@ def test_grammar_finds_the_annotated_values_of_the_real_documents(shared_dir):
         pytest.skip("no entity annotations of the real documents in data/annotations yet")
     assert found / total >= 0.97, (found, total)
     assert money_right / money >= 0.99, (money_right, money)
+
+
+@pytest.mark.parametrize(("text", "unit"), [(">=530元/人*月", "元/人·月"), ("5人／天", "人/天"), ("2次/年", "次/年")])
+def test_compound_units_are_normalised(text, unit):
+    assert parse_value(text).unit == unit
