@@ -59,6 +59,8 @@ _CONTENT_SHARE = 0.3
 _TIGHTER_SHARE = 0.8
 _TITLE_ATTR = re.compile(r"title|biaoti|标题", re.IGNORECASE)
 _MAX_SPAN = 200
+# columns kept of one table: hostile pages cannot make a table of millions of cells
+_MAX_COLUMNS = 256
 # a cell holding more text than this is a page region, not a data cell
 _MAX_CELL_CHARS = 600
 _TITLE_SEPARATORS = re.compile(r"\s*(?:[_|｜]|--|—|-\s)\s*")
@@ -309,8 +311,10 @@ def _table_grid(table) -> tuple[list[list[str]], set[tuple[int, int]]]:
                 continue
             while (r, c) in grid:
                 c += 1
+            if c >= _MAX_COLUMNS:
+                break
             text = _cell_text(cell)
-            colspan = _span(cell.get("colspan"))
+            colspan = min(_span(cell.get("colspan")), _MAX_COLUMNS - c)
             rowspan = min(_span(cell.get("rowspan")), len(rows) - r)
             for i in range(r, r + rowspan):
                 for j in range(c, c + colspan):

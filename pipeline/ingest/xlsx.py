@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from bisect import bisect_left
 from io import BytesIO
 from pathlib import Path
 
@@ -51,28 +52,40 @@ def read(path: Path, data: bytes) -> Document:
 
 
 def _sheet_grid(sheet) -> tuple[list[list[str]], set[tuple[int, int]]]:
+    """The sheet's occupied rows and columns only (a stray value at XFD1048576 costs nothing)."""
     cells: dict[tuple[int, int], str] = {}
-    for row in sheet.iter_rows():
-        for cell in row:
-            if cell.value is not None:
-                text = render_value(cell.value, cell.number_format)
-                if text.strip():
-                    cells[(cell.row - 1, cell.column - 1)] = text
+    for cell in _stored_cells(sheet):
+        if cell.value is not None:
+            text = render_value(cell.value, cell.number_format)
+            if text.strip():
+                cells[(cell.row - 1, cell.column - 1)] = text
     if not cells:
         return [], set()
-    height = max(r for r, _ in cells) + 1
-    width = max(c for _, c in cells) + 1
+    rows = sorted({r for r, _ in cells})
+    cols = sorted({c for _, c in cells})
+    row_at = {r: i for i, r in enumerate(rows)}
+    col_at = {c: i for i, c in enumerate(cols)}
     merged: set[tuple[int, int]] = set()
     for rng in sheet.merged_cells.ranges:
         top, left = rng.min_row - 1, rng.min_col - 1
         text = cells.get((top, left), "")
-        for r in range(top, min(rng.max_row, height)):
-            for c in range(left, min(rng.max_col, width)):
+        covered_rows = rows[bisect_left(rows, top) : bisect_left(rows, rng.max_row)]
+        covered_cols = cols[bisect_left(cols, left) : bisect_left(cols, rng.max_col)]
+        for r in covered_rows:
+            for c in covered_cols:
                 if (r, c) != (top, left):
                     cells[(r, c)] = text
-                    merged.add((r, c))
-    grid = [[cells.get((r, c), "") for c in range(width)] for r in range(height)]
+                    merged.add((row_at[r], col_at[c]))
+    grid = [[cells.get((r, c), "") for c in cols] for r in rows]
     return grid, merged
+
+
+def _stored_cells(sheet):
+    """The cells the file stores, without materialising the empty ones in between."""
+    stored = getattr(sheet, "_cells", None)
+    if isinstance(stored, dict):
+        return list(stored.values())
+    return [cell for row in sheet.iter_rows() for cell in row]
 
 
 def render_value(value: object, number_format: str = "General") -> str:

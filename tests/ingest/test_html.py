@@ -178,3 +178,11 @@ def test_long_target_cell_keeps_its_table(tmp_path):
     tables = [b for b in doc.blocks if b.kind == "table"]
     assert len(tables) == 1
     assert [[c.text for c in row] for row in tables[0].rows][0] == ["年度绩效目标", goal, goal]
+
+
+def test_hostile_spans_are_bounded(tmp_path):
+    row = "".join('<td colspan="1000" rowspan="100000">数</td>' for _ in range(300))
+    html = f"<html><body><div class='content'><p>{PARAGRAPHS[0]}</p><table><tr>{row}</tr><tr>{row}</tr></table></div></body></html>"
+    doc = _read(tmp_path, html, "utf-8")
+    table = next(b for b in doc.blocks if b.kind == "table")
+    assert len(table.rows) <= 2 and all(len(r) <= 256 for r in table.rows)

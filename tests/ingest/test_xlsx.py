@@ -116,3 +116,23 @@ def test_truncated_xlsx_is_corrupt(tmp_path):
     cut.write_bytes(data[: len(data) * 2 // 3])
     with pytest.raises(IngestError, match="damaged or truncated"):
         read_document(cut)
+
+
+def test_stray_far_cell_costs_nothing(tmp_path):
+    import time
+
+    book = Workbook()
+    sheet = book.active
+    sheet["A1"] = "年初预算"
+    sheet["B1"] = 86.4
+    sheet["XFD1048576"] = "备注"
+    sheet.merge_cells("A3:XFD3")
+    sheet["A3"] = "合计"
+    path = tmp_path / "sparse.xlsx"
+    book.save(path)
+    start = time.perf_counter()
+    doc = read_document(path)
+    assert time.perf_counter() - start < 5
+    grid = _grid(doc.blocks[1])
+    assert grid[0][:2] == ["年初预算", "86.4"] and grid[-1][-1] == "备注"
+    assert len(grid) == 3 and len(grid[0]) == 3
