@@ -594,6 +594,10 @@ def _final_accounts(b: _Build, f: _Facts) -> None:
         f"，占{_pct(_d(fiscal / total * 100, 2))}%；其他收入",
         b.money(other_income, stage="actual", flow="income", item="other", item_text="其他收入"),
         f"，占{_pct(_d(other_income / total * 100, 2))}%。")  # fmt: skip
+    if rng.random() < 0.5:  # the residue of a chart: its unit and its numbers, one per line (not annotated)
+        b.p("单位（万元）")
+        for x in (fiscal, other_income):
+            b.p(_wan(x))
     b.h(2, "budget_execution", "三、支出决算情况说明")
     basic_shown = ac["basic"] + (_d(rng.uniform(1, 15), 2) if inject_code else 0)
     total_mark = b.money(total, stage="actual", flow="expenditure", item="total", item_text="本年支出合计")
