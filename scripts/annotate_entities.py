@@ -478,12 +478,20 @@ def apply_corrections(draft: Draft, doc_facts: dict, fixes: dict) -> None:
         draft.spans[(s, e, label)] = dict(attrs)
     for item in fixes.get("attrs", []):
         s, e, label, attrs = item
+        if (s, e, label) not in draft.spans:
+            for key in [k for k in draft.spans if k[0] < e and s < k[1]]:
+                draft.drop(*key)
+            draft.spans[(s, e, label)] = {}
         draft.spans[(s, e, label)].update(attrs)
     for h, t, label in fixes.get("relate", []):
         draft.relations.add((tuple(h), tuple(t), label))
     for h, t, label in fixes.get("unrelate", []):
         draft.relations.discard((tuple(h), tuple(t), label))
     doc_facts.update(fixes.get("facts", {}))
+    for attrs in draft.spans.values():
+        value = attrs.get("value")
+        if isinstance(value, dict) and value.get("qualitative") and value["qualitative"] not in _QUAL:
+            value["qualitative"] = "*"
 
 
 SPACE_ROW = re.compile(r"^(\S+) (\S+) (\d+(?:\.\d+)?) (\d+(?:\.\d+)?)$")
