@@ -35,6 +35,8 @@ EDGE_LINES = 2
 REPEAT_SHARE = 0.5
 # a page on which more than this share of glyphs has no Unicode mapping is read by OCR
 MAX_UNMAPPED_SHARE = 0.3
+# table finding is skipped on pages with more ruling lines and boxes than this (charts, maps)
+MAX_RULINGS = 5000
 # a line at least this much larger than the body text is a heading
 HEADING_RATIO = 1.15
 PAGE_NUMBER = re.compile(
@@ -125,7 +127,10 @@ def _page_content(page, number: int) -> PageContent:
         return PageContent(number, float(page.width), [], [], scanned=bool(page.images) or bool(chars))
     if _has_doubled_glyphs(chars):  # glyphs drawn twice, a little shifted, to embolden
         page = page.dedupe_chars()
-    tables = page.find_tables() if (page.rects or page.lines) else []
+    rulings = len(page.rects) + len(page.lines)
+    tables = page.find_tables() if 0 < rulings <= MAX_RULINGS else []
+    if rulings > MAX_RULINGS:
+        log.warning("page %d has %d ruling lines (a drawing?); its tables are read as text", number, rulings)
     boxes = [t.bbox for t in tables]
     outside = page.filter(lambda obj: not _inside_any(obj, boxes)) if boxes else page
     lines = [_line(d) for d in outside.extract_text_lines(return_chars=True, strip=True) if d["text"].strip()]
