@@ -59,6 +59,7 @@ class Outcome:
     record_json: str | None = None
     error: ErrorRecord | None = None
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     size: int = 0
     peak_rss_mb: float = 0.0
     worker: str = ""
@@ -177,7 +178,7 @@ def serve() -> None:
         if not line.strip():
             continue
         task = Task(**json.loads(line))
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         restart = False
         try:
             result = pipe.process_path(Path(task.path))
@@ -195,7 +196,7 @@ def serve() -> None:
         else:
             record_json = result.model_dump_json()
             header["doc_id"] = result.doc_id
-        header.update(seconds=time.perf_counter() - t0, peak_rss_mb=_peak_rss_mb(), restart=restart)
+        header.update(seconds=time.perf_counter() - t0, cpu_seconds=time.process_time() - c0, peak_rss_mb=_peak_rss_mb(), restart=restart)
         send(header, record_json)
         if restart:
             return
@@ -300,6 +301,7 @@ class WorkerProcess:
             record_json=record_json,
             error=error,
             seconds=header.get("seconds", 0.0),
+            cpu_seconds=header.get("cpu_seconds", 0.0),
             size=task.size,
             peak_rss_mb=header.get("peak_rss_mb", 0.0),
             worker=self.name,
