@@ -56,7 +56,7 @@ def write_corpus(docs: Iterable[SynthDoc], outdir: Path, *, formats: Iterable[st
     for doc in docs:
         for fmt in formats:
             WRITERS[fmt](doc, outdir / f"{doc.name}.{fmt}")
-        (outdir / f"{doc.name}.gold.json").write_text(json.dumps(doc.gold, ensure_ascii=False, indent=1), encoding="utf-8")
+        (outdir / f"{doc.name}.gold.json").write_text(json.dumps(doc.gold, ensure_ascii=False), encoding="utf-8")
         n += 1
     return n
 
@@ -67,7 +67,7 @@ def write_txt(doc: SynthDoc, path: Path) -> None:
     stem = path.with_suffix("")
     for ann in (doc.entities, doc.sections):
         Path(f"{stem}.{ann.layer}.json").write_text(
-            json.dumps(ann.model_dump(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+            json.dumps(ann.model_dump(), ensure_ascii=False) + "\n", encoding="utf-8"
         )
 
 
