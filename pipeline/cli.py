@@ -314,6 +314,61 @@ def train_relations(
     )
 
 
+@train_app.command("sections")
+def train_sections(
+    config: Annotated[
+        Optional[Path], typer.Option("--config", help="Settings (default configs/sections_model.toml).")
+    ] = None,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Model folder (default models/sections).")] = None,
+    no_eval: Annotated[bool, typer.Option("--no-eval", help="Skip the cross-validation (the card then has no metrics).")] = False,
+) -> None:
+    """Train the section classifier from data/annotations/sections/ and save it with its meta and card."""
+    from pipeline.sections.train import MODEL_CONFIG, MODEL_DIR, train
+
+    _, meta = train(config_path=config or MODEL_CONFIG, output=output or MODEL_DIR, evaluate=not no_eval)
+    figures = f"; CV macro-F1 {meta.metrics['macro_f1']:.3f}, ECE {meta.metrics['ece']:.3f}" if meta.metrics else ""
+    console.print(
+        f"sections model written to {escape(str(output or MODEL_DIR))}: {meta.data['real_sections']} sections of "
+        f"{meta.data['real_documents']} real documents (+{meta.data['synthetic_sections']} synthetic){figures}"
+    )
+
+
+@evaluate_app.command("sections")
+def evaluate_sections(
+    folds: Annotated[Optional[int], typer.Option("--folds", help="Folds, grouped by document (default from config).")] = None,
+    config: Annotated[
+        Optional[Path], typer.Option("--config", help="Settings (default configs/sections_model.toml).")
+    ] = None,
+    diagram: Annotated[
+        Optional[Path], typer.Option("--diagram", help="Write a reliability diagram (PNG) to this path.")
+    ] = None,
+    json_out: Annotated[Optional[Path], typer.Option("--json", help="Also write the figures as JSON here.")] = None,
+) -> None:
+    """Per-label precision/recall/F1, macro-F1, ECE and confusions by document-level cross-validation."""
+    from pipeline.sections.evaluate import MODEL_CONFIG, build_dataset, cross_validate, load_config, reliability_diagram
+
+    cfg = load_config(config or MODEL_CONFIG)
+    bins = cfg.get("evaluate", {}).get("ece_bins", 10)
+    result = cross_validate(build_dataset(cfg), cfg, folds=folds)
+    m = result.metrics(bins=bins)
+    table = Table(title=f"sections: {m['sections']} sections of {m['documents']} real documents, document-level CV")
+    for col in ("label", "precision", "recall", "F1", "support"):
+        table.add_column(col, justify="left" if col == "label" else "right")
+    for label, row in m["per_label"].items():
+        table.add_row(label, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}", str(row["support"]))
+    table.add_row("macro", "", "", f"{m['macro_f1']:.3f}", str(m["sections"]))
+    Console().print(table)
+    Console().print(f"accuracy {m['accuracy']:.3f}   ECE ({bins} bins) {m['ece']:.3f}")
+    if m["confusions"]:
+        Console().print("confusions (gold → predicted): " + ", ".join(
+            f"{c['gold']} → {c['predicted']} ×{c['count']}" for c in m["confusions"]
+        ))
+    if diagram:
+        console.print(f"reliability diagram: {escape(str(reliability_diagram(result, diagram, bins=bins)))}")
+    if json_out:
+        json_out.write_text(json.dumps(m, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
 @evaluate_app.command("extract")
 def evaluate_extract(
     folds: Annotated[int, typer.Option("--folds", help="Folds of the cross-validation, grouped by document.")] = 5,
@@ -431,6 +486,40 @@ def annotate_export(
         console.print(f"[red]error[/red] {escape(m)}: no such file, folder or glob match", highlight=False)
     console.print(f"{result.tasks} tasks written to {', '.join(map(str, result.files))}")
     raise typer.Exit(1 if result.errors or missing else 0)
+
+
+@annotate_app.command("select")
+def annotate_select(
+    docs: Annotated[list[str], typer.Argument(help="Candidate documents (files, folders, globs).")],
+    n: Annotated[int, typer.Option("--n", help="How many to choose.")] = 50,
+    out: Annotated[Path, typer.Option("-o", "--out", help="Where to write the ranked list (TSV).")] = Path("select.tsv"),
+    config: Annotated[Optional[Path], typer.Option("--config", help="Pipeline configuration (TOML).")] = None,
+) -> None:
+    """Rank documents by how much annotating them would teach the models, with the reasons."""
+    from pipeline.annotate.corpus import real_documents
+    from pipeline.annotate.format import load_all
+    from pipeline.annotate.select import rank
+    from pipeline.core import Pipeline
+    from pipeline.schema import ErrorRecord
+
+    pipe = Pipeline.from_config(config)
+    annotated_ids = set(load_all())
+    annotated = [d for d in (pipe.process_path(r.path) for r in real_documents() if r.sha256 in annotated_ids)
+                 if not isinstance(d, ErrorRecord)]
+    files, missing = expand_inputs(docs)
+    chosen, errors = rank(files, pipeline=pipe, annotated_docs=annotated, annotated_ids=annotated_ids, n=n)
+    lines = ["rank\tpath\tdoc_id\tscore\tuncertainty\tdisagreement\trarity\treasons"]
+    for i, c in enumerate(chosen, 1):
+        sig = c.signals
+        lines.append(
+            f"{i}\t{c.path}\t{c.doc_id}\t{c.score}\t{sig['uncertainty']:.3f}\t{sig['disagreement']:.3f}\t"
+            f"{sig['rarity']:.3f}\t{'; '.join(c.reasons)}"
+        )
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for err in errors:
+        console.print(f"[red]error[/red] {escape(err.path)}: {escape(err.reason)}", highlight=False)
+    console.print(f"{len(chosen)} documents chosen of {len(files)}; list written to {escape(str(out))}")
+    raise typer.Exit(1 if errors or missing else 0)
 
 
 @annotate_app.command("import")
