@@ -268,10 +268,7 @@ def _build(m: re.Match[str], text: str, *, bare: bool) -> Quantity | None:
         sep = n2 = u2 = None
         end = m.end("u1") if u1 else m.end("n1")
         suffix = None
-        if op_text is None:
-            op = None
-        elif op_text:
-            op = COMPARATORS[op_text]
+        op = COMPARATORS[op_text] if op_text else None  # the suffix belonged to the dropped part
     unit = _read_unit(u1 or u2)
     if (u1 or u2 or "")[:1] in ("余", "多") and op is None:  # 10余名, 200多万元: more than
         op = ">"
