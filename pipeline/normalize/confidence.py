@@ -24,7 +24,8 @@ FEATURE_FAMILIES = ("amounts", "indicators")
 AMOUNT_FEATURES = (
     "fused", "log_mentions", "stage_unspecified", "flow_unspecified", "item_other", "stage_actual", "stage_budget",
     "item_total", "item_part", "item_three_public", "flow_income", "flow_both", "from_table", "zero", "bare_number",
-    "delta",
+    "delta", "from_ner", "from_rules", "attr_probability", "mention_probability", "in_table_line", "kind_final_accounts",
+    "kind_self_eval", "kind_target_table",
 )  # fmt: skip
 INDICATOR_FEATURES = (
     "fused", "log_evidence", "has_target", "has_actual", "target_op", "target_number", "target_qualitative",
@@ -44,12 +45,20 @@ def amount_features(doc: Document, a) -> list[float]:
     import re
 
     before = doc.text[max(0, a.start - 6) : a.start]
+    at = [m for m in doc.mentions if m.label == "MONEY" and m.start < a.end and a.start < m.end]
+    line_start = doc.text.rfind("\n", 0, a.start) + 1
+    line_end = doc.text.find("\n", a.end)
+    line = doc.text[line_start : line_end if line_end >= 0 else len(doc.text)]
+    attr_p = min((min(m.attrs.get(f"{k}_score", 1.0) for k in ("stage", "flow", "item")) for m in at), default=0.0)
     return [
         a.confidence, float(np.log1p(len(a.evidence))), a.stage == "unspecified", a.flow == "unspecified",
         a.item == "other", a.stage == "actual", a.stage.startswith("budget"), a.item == "total",
         a.item in ("basic", "personnel", "public", "project"), a.item == "three_public", a.flow == "income",
         a.flow == "both", _overlaps_any(doc, a.start, a.end, label="MONEY", source="table"), a.value_yuan == 0,
         not re.search(r"元", a.raw), bool(re.search(r"(增加|减少|增长|下降|节约)\s*$", before)),
+        any(m.source == "ner" for m in at), not at, attr_p, max((m.score for m in at), default=0.0),
+        "\t" in line or "|" in line, doc.doc_kind == "final_accounts",
+        doc.doc_kind in ("overall_self_eval", "project_self_eval"), doc.doc_kind == "target_table",
     ]  # fmt: skip
 
 

@@ -166,8 +166,10 @@ def label_amounts(doc: Document, settings: Settings) -> list[LabeledAmount]:
         a.cues = sum(x is not None for x in (stage, flow, item))
         same_sentence = prev is not None and prev.end >= sent_start and not prev.delta
         if same_sentence and "比" not in window:
-            if item is None:
-                item, item_word = (prev.item, prev.item_text) if prev.item != "other" else (None, None)
+            between = text[prev.end : q.start]
+            # the parts after a total (…合计X万元，其中：…) are not the total
+            if item is None and prev.item not in ("other", "total") and "其中" not in between:
+                item, item_word = prev.item, prev.item_text
             if stage is None and prev.stage != "unspecified" and not a.delta:
                 stage = prev.stage
             if flow is None and prev.flow != "unspecified" and not a.delta:

@@ -37,6 +37,27 @@ def _compatible(m: Mention, key: dict) -> bool:
     return all(m.attrs.get(k, _UNSPEC[k]) in (_UNSPEC[k], key[k]) for k in _UNSPEC)
 
 
+def fill_unspecified(extracted: list[Mention], ours: list[Mention]) -> list[Mention]:
+    """Two readings of the same money: the extractors' mentions, with the attributes they leave
+    unspecified filled from our cue-word reading of the same span (at our lower certainty), plus
+    our mentions of amounts no extractor stated."""
+    out = []
+    for m in extracted:
+        same = next((o for o in ours if o.start < m.end and m.start < o.end), None)
+        if same is not None and any(m.attrs.get(k, _UNSPEC[k]) == _UNSPEC[k] for k in _UNSPEC):
+            attrs = dict(m.attrs)
+            for k in _UNSPEC:
+                if attrs.get(k, _UNSPEC[k]) == _UNSPEC[k] and same.attrs.get(k, _UNSPEC[k]) != _UNSPEC[k]:
+                    attrs[k] = same.attrs[k]
+                    attrs[f"{k}_score"] = same.attrs.get(f"{k}_score", same.score)
+                    if k == "item" and not attrs.get("item_text"):
+                        attrs["item_text"] = same.attrs.get("item_text")
+            m = m.model_copy(update={"attrs": attrs})
+        out.append(m)
+    out += [o for o in ours if not any(m.start < o.end and o.start < m.end for m in extracted)]
+    return out
+
+
 def reconcile_amounts(mentions: list[Mention]) -> list[Amount]:
     """MONEY mentions → Amounts; confidence is the fused raw score (calibrated later)."""
     money = [m for m in mentions if m.label == "MONEY" and m.attrs.get("value_yuan") is not None]

@@ -11,6 +11,7 @@ from pipeline.normalize.confidence import CalibrationSet
 from pipeline.normalize.flags import find_flags
 from pipeline.normalize.money import amount_mention, label_amounts
 from pipeline.normalize.reconcile import (
+    fill_unspecified,
     mentions_from_prose,
     mentions_from_relations,
     mentions_from_rows,
@@ -50,9 +51,7 @@ class NormalizeStage(Stage):
 def normalize(doc: Document, *, settings=None, calibrators: CalibrationSet | None = None) -> Document:
     settings = settings or load_settings()
     labeled = label_amounts(doc, settings)
-    money = [m for m in doc.mentions if m.label == "MONEY"]
-    # our own reading fills in the amounts no extractor stated (prose, when only tables were read)
-    money += [amount_mention(a) for a in labeled if not any(m.start < a.end and a.start < m.end for m in money)]
+    money = fill_unspecified([m for m in doc.mentions if m.label == "MONEY"], [amount_mention(a) for a in labeled])
     doc.amounts = reconcile_amounts(money)
 
     rows = indicator_rows(doc)
