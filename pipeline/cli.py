@@ -333,6 +333,45 @@ def train_sections(
     )
 
 
+@train_app.command("all")
+def train_all(
+    out: Annotated[Path, typer.Option("--out", help="Where the new models go (candidates).")] = Path("out/candidates"),
+    promote: Annotated[bool, typer.Option("--promote", help="Write the new models over the committed ones in models/.")] = False,
+    evaluate: Annotated[bool, typer.Option("--evaluate/--no-evaluate", help="Cross-validate and compare with the committed cards.")] = True,
+    folds: Annotated[int, typer.Option("--folds", help="Document-level folds of the evaluation.")] = 5,
+    report: Annotated[Path, typer.Option("--report", help="Folder of the comparison report.")] = Path("out/evaluation"),
+) -> None:
+    """Retrain every model from data/annotations/ and configs/; compare with the committed cards; promote on request."""
+    from pipeline.annotate import loop
+
+    result = loop.train_all(out)
+    console.print("trained: " + ", ".join(f"{k} {v} s" for k, v in result.seconds.items())
+                  + f" (total {sum(result.seconds.values()):.0f} s) into {escape(str(out))}")
+    if evaluate:
+        figures = loop.measure(folds=folds)
+        loop.store_figures(out, figures)
+        comparison = loop.compare(loop.committed_figures(), figures)
+        md, page = loop.write_report(comparison, report, seconds=result.seconds)
+        console.print(f"{len(comparison.better)} figures better, {len(comparison.worse)} worse: {escape(str(md))}, {escape(str(page))}")
+    if promote:
+        for path in loop.promote(out):
+            console.print(f"promoted {escape(str(path))}")
+
+
+@evaluate_app.command("all")
+def evaluate_all(
+    folds: Annotated[int, typer.Option("--folds", help="Document-level folds.")] = 5,
+    report: Annotated[Path, typer.Option("--report", help="Folder of the comparison report (Markdown + HTML).")] = Path("out/evaluation"),
+) -> None:
+    """Measure every model family on held-out real documents and compare with the committed model cards."""
+    from pipeline.annotate import loop
+
+    figures = loop.measure(folds=folds)
+    comparison = loop.compare(loop.committed_figures(), figures)
+    md, page = loop.write_report(comparison, report)
+    console.print(f"{len(comparison.better)} figures better, {len(comparison.worse)} worse: {escape(str(md))}, {escape(str(page))}")
+
+
 @evaluate_app.command("sections")
 def evaluate_sections(
     folds: Annotated[Optional[int], typer.Option("--folds", help="Folds, grouped by document (default from config).")] = None,
