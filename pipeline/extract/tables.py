@@ -184,6 +184,7 @@ def _cell_fit(column: str, text: str) -> float:
     return 0.0
 
 
+MAX_ALIGN = 40  # wider rows or headers are read in place
 GAP_COST = 0.3  # a header column with no cell between two placed cells (a blank cell lost)
 DROP_BLANK_COST = 0.75  # a leading blank cell that stands for nothing
 DROP_CELL_COST = 1.5  # a cell with text that fits no column
@@ -201,6 +202,8 @@ def _align(row: list[Cell], header: HeaderMap) -> dict[str, Cell]:
     by_col = {v: k for k, v in header.columns.items()}
     width = max(header.width, max(header.columns.values()) + 1)
     n = len(row)
+    if n > MAX_ALIGN or width > MAX_ALIGN:  # very wide: read in place (bounds the cost)
+        return {by_col[c.col]: c for c in row if c.col in by_col}
     neg = float("-inf")
     # best[i][j]: cells[:i] placed within columns[:j]; back[i][j]: the move that got there
     best = [[neg] * (width + 1) for _ in range(n + 1)]
