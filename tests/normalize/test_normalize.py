@@ -143,3 +143,26 @@ def test_calibration_round_trip_and_ece(tmp_path):
     assert ece(cal.predict(raw), correct) < ece(raw, correct)
     assert (tmp_path / "cal" / "README.md").is_file()
     assert ece([1.0, 1.0], [True, False]) == pytest.approx(0.5)
+
+
+def test_grade_that_does_not_follow_the_score(tmp_path):
+    text = "评价得分为78分，综合绩效评价等级为“优”。\n"
+    assert codes(_doc(tmp_path, text)) == ["grade_score_mismatch"]
+    own_scale = "得分≥75分为优；60≤得分<75分为良。\n" + text
+    assert codes(_doc(tmp_path, own_scale, "scale.txt")) == []
+
+
+def test_extractor_mentions_keep_their_attributes_and_gain_ours():
+    from pipeline.normalize.reconcile import fill_unspecified, reconcile_amounts
+    from pipeline.schema import Mention
+
+    ner = Mention(label="MONEY", start=10, end=18, text="12.30万元", score=0.9, source="ner",
+                  attrs={"value_yuan": 123000.0, "stage": "actual", "flow": "unspecified", "item": "other"})  # fmt: skip
+    ours = Mention(label="MONEY", start=10, end=18, text="12.30万元", score=0.7, source="rules",
+                   attrs={"value_yuan": 123000.0, "stage": "budget_initial", "flow": "expenditure", "item": "basic"})  # fmt: skip
+    alone = ours.model_copy(update={"start": 40, "end": 48})
+    merged = fill_unspecified([ner], [ours, alone])
+    assert merged[0].attrs["stage"] == "actual"  # the extractor's reading stands
+    assert merged[0].attrs["flow"] == "expenditure" and merged[0].attrs["item"] == "basic"
+    amounts = reconcile_amounts(merged)
+    assert len(amounts) == 2 and {a.stage for a in amounts} == {"actual", "budget_initial"}
