@@ -54,7 +54,7 @@ _TEXT_FIELDS = {
     # field: (n-gram range, max features)
     "title": ((1, 3), 20000),
     "parent_title": ((1, 2), 5000),
-    "content": ((1, 2), 8000),
+    "content": ((1, 2), 4000),
     "doc_head": ((1, 2), 3000),
 }
 _TEMPERATURES = np.exp(np.linspace(np.log(0.05), np.log(20.0), 400))
@@ -121,6 +121,11 @@ class SectionClassifier(ClassifierMixin, BaseEstimator):
     def _fit_core(self, X: Sequence[SectionFeatures], y: np.ndarray) -> tuple[dict[str, Any], LogisticRegression]:
         vecs = self._new_vectorizers()
         M = self._matrix(vecs, X, fit=True)
+        for vec in vecs.values():
+            if hasattr(vec, "stop_words_"):  # the n-grams cut by max_features: only size on disk
+                vec.stop_words_ = None
+            if hasattr(vec, "vocabulary_"):  # plain ints: skops writes numpy scalars one file each
+                vec.vocabulary_ = {term: int(i) for term, i in vec.vocabulary_.items()}
         model = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=self.max_iter, solver="newton-cg")
         with threadpool_limits(limits=1):  # BLAS threads only slow a model this small
             model.fit(M, y)
