@@ -27,7 +27,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 from pipeline.core import CONFIG_DIR, Stage, register, resolve_path
-from pipeline.extract.numbers import parse_number, parse_value, unit_kind
+from pipeline.extract.numbers import parse_number, parse_value, qualitative_words, unit_kind
 from pipeline.schema import Block, Cell, Document, Mention, Relation
 
 logger = logging.getLogger(__name__)
@@ -154,7 +154,7 @@ def _cell_fit(column: str, text: str) -> float:
             return -1.0
         norm = normalize_header(s)  # 数量指标 (必填) → 数量指标
         if not norm.endswith("指标"):
-            return 0.0
+            return -0.5 if len(norm) > 10 else 0.0  # level names are short
         is_level1 = any(norm.startswith(w) for w in LEVEL1_WORDS) and len(norm) <= 6
         if column == "level1":  # 成本指标 is a 二级指标 in older templates, a 一级指标 in newer ones
             return (1.0 if norm.startswith("成本") else 2.0) if is_level1 else -0.5
@@ -165,6 +165,8 @@ def _cell_fit(column: str, text: str) -> float:
         v = parse_value(s) if len(s) <= 14 else None
         if v is not None and v.value is not None and v.unit:  # 1600元/亩 is a value
             return -1.0
+        if s in qualitative_words():  # 已完成, 合规: a value, not a name
+            return -0.5
         norm = normalize_header(s)
         return 0.2 if norm.endswith("指标") and len(norm) <= 8 else 1.0  # 数量指标 is a level, not a name
     if column in ("target", "actual"):
@@ -188,6 +190,7 @@ MAX_ALIGN = 40  # wider rows or headers are read in place
 GAP_COST = 0.3  # a header column with no cell between two placed cells (a blank cell lost)
 DROP_BLANK_COST = 0.75  # a leading blank cell that stands for nothing
 DROP_CELL_COST = 1.5  # a cell with text that fits no column
+DROP_TRAILING_COST = 0.5  # a cell beyond the header's last column
 
 
 def _align(row: list[Cell], header: HeaderMap) -> dict[str, Cell]:
@@ -224,7 +227,12 @@ def _align(row: list[Cell], header: HeaderMap) -> dict[str, Cell]:
                 if here - cost > best[i][j + 1] + 1e-9:
                     best[i][j + 1], back[i][j + 1] = here - cost, "skip"
             if i < n:  # cell i stands for no column
-                cost = DROP_BLANK_COST if _is_empty(row[i].text) and all(_is_empty(c.text) for c in row[:i]) else DROP_CELL_COST
+                if j == width:  # past the header's last column (a column the header lacks)
+                    cost = DROP_TRAILING_COST
+                elif _is_empty(row[i].text) and all(_is_empty(c.text) for c in row[:i]):
+                    cost = DROP_BLANK_COST
+                else:
+                    cost = DROP_CELL_COST
                 if here - cost > best[i + 1][j] + 1e-9:
                     best[i + 1][j], back[i + 1][j] = here - cost, "drop"
     out: dict[str, Cell] = {}
