@@ -1,13 +1,15 @@
 """Render our own Chinese text to page images and image-only PDFs, for OCR tests and benchmarks.
 
-A page is a list of items in reading order: `("heading", text)`, `("paragraph", text)`,
-`("table", rows)` (ruled) or `("columns", rows)` (a table without rules). `render_page` draws
-them on an A4 page with a CJK font (paragraphs wrapped with a two-character first-line indent),
-and `page_text` gives the text a perfect reader would return, for `char_accuracy`. All the
-content here is invented.
+Pages use the items of `ingest.fixtures` (`("heading", text, level)`, `("paragraph", text)`,
+`("table", rows)`), so `fixtures.items_text` gives what a perfect reader returns and
+`fixtures.char_accuracy` scores a reading. `render_page` draws the items on an A4 page with a
+CJK font: paragraphs wrapped with a two-character first-line indent, tables ruled (or, with
+`ruled=False`, laid out in aligned columns without rules). All the content here is invented.
 """
+
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -18,21 +20,21 @@ BOLD = FONT_DIR / "NotoSansCJK-Bold.ttc"
 A4_MM = (210.0, 297.0)
 MARGIN_MM = 25.0
 
-Item = tuple[str, object]
+Item = tuple  # ("heading", text, level) | ("paragraph", text) | ("table", rows)
 
 
 def sample_report() -> list[Item]:
     """An invented 项目支出绩效自评 page: headings, paragraphs and a small indicator table."""
     return [
-        ("heading", "云岭县总工会2025年度项目支出绩效自评报告"),
-        ("heading", "一、项目基本情况"),
+        ("heading", "云岭县总工会2025年度项目支出绩效自评报告", 1),
+        ("heading", "一、项目基本情况", 2),
         (
             "paragraph",
             "云岭县总工会困难职工帮扶项目由县财政局于2025年3月批复，年初预算安排资金86.40万元，"
             "全年预算调整为92.15万元，实际支出88.73万元，预算执行率96.29%。项目主要用于困难职工"
             "生活救助、子女助学和医疗救助，覆盖全县十二个乡镇工会。",
         ),
-        ("heading", "二、绩效目标完成情况"),
+        ("heading", "二、绩效目标完成情况", 2),
         (
             "paragraph",
             "全年共帮扶困难职工346人，发放助学金41人次，开展送温暖活动18场。职工满意度调查回收"
@@ -48,7 +50,7 @@ def sample_report() -> list[Item]:
                 ["满意度指标", "服务对象满意度", "受助职工满意度", "≥90%", "95.6%", "10", "10"],
             ],
         ),
-        ("heading", "三、项目资金使用及管理情况"),
+        ("heading", "三、项目资金使用及管理情况", 2),
         (
             "paragraph",
             "项目资金实行专账核算、专款专用，支出审批严格执行县总工会财务管理办法。全年召开"
@@ -60,30 +62,19 @@ def sample_report() -> list[Item]:
             "在政府采购方面，慰问物资通过县公共资源交易平台集中采购，采购金额23.60万元，节约"
             "资金1.85万元。医疗救助资金通过银行直接转入受助职工账户，减少了现金发放环节。",
         ),
-        ("heading", "四、存在的问题及改进措施"),
+        ("heading", "四、存在的问题及改进措施", 2),
         (
             "paragraph",
             "部分乡镇申报材料报送不及时，影响了资金拨付进度。下一步将建立季度调度机制，"
             "加强对基层工会的业务培训，确保2026年资金按期拨付到位。",
         ),
-        ("heading", "五、自评结论"),
+        ("heading", "五、自评结论", 2),
         (
             "paragraph",
             "经综合评价，本项目自评得分为92.5分，评价等级为优。项目立项依据充分，资金管理规范，"
             "绩效目标基本实现，社会效益明显。",
         ),
     ]
-
-
-def page_text(items: list[Item]) -> str:
-    """What a perfect reader returns: the items' text, cells and blocks separated by whitespace."""
-    parts: list[str] = []
-    for kind, content in items:
-        if kind in ("table", "columns"):
-            parts.extend("\t".join(row) for row in content)  # type: ignore[union-attr]
-        else:
-            parts.append(str(content))
-    return "\n".join(parts)
 
 
 def render_page(
@@ -96,6 +87,7 @@ def render_page(
     font: Path = REGULAR,
     bold: Path = BOLD,
     size_mm: tuple[float, float] = A4_MM,
+    ruled: bool = True,
 ) -> Image.Image:
     """Draw the items on a white page (mode "L") of `size_mm` at `dpi`."""
     px = dpi / 25.4
@@ -105,7 +97,8 @@ def render_page(
     draw = ImageDraw.Draw(page)
     usable = width - 2 * margin
     y = margin
-    for kind, content in items:
+    for item in items:
+        kind, content = item[0], item[1]
         if kind == "heading":
             face = _font(bold if bold.is_file() else font, heading_pt, dpi)
             y = _draw_lines(draw, [str(content)], face, margin, y, indent=0) + _pt(heading_pt, dpi) * 0.6
@@ -114,11 +107,11 @@ def render_page(
             em = _pt(body_pt, dpi)
             lines = _wrap(str(content), face, usable, first_indent=2 * em)
             y = _draw_lines(draw, lines, face, margin, y, indent=2 * em) + em * 0.6
-        elif kind in ("table", "columns"):
+        elif kind == "table":
             face = _font(font, table_pt, dpi)
             em = _pt(table_pt, dpi)
             rows = content  # type: ignore[assignment]
-            y = _draw_table(draw, rows, face, margin, y, usable, em, ruled=kind == "table") + _pt(body_pt, dpi)
+            y = _draw_table(draw, rows, face, margin, y, usable, em, ruled=ruled) + _pt(body_pt, dpi)
         else:
             raise ValueError(f"unknown item kind {kind!r}")
         if y > height - margin:
@@ -126,29 +119,13 @@ def render_page(
     return page
 
 
-def save_pdf(images: list[Image.Image], path: Path, *, dpi: int = 300) -> None:
-    """An image-only PDF (no text layer), one page per image."""
-    first, *rest = [im.convert("RGB") for im in images]
-    first.save(path, format="PDF", save_all=True, append_images=rest, resolution=float(dpi))
-
-
-def char_accuracy(expected: str, got: str) -> float:
-    """1 − edit distance / len(expected), whitespace ignored; never below 0."""
-    a = "".join(expected.split())
-    b = "".join(got.split())
-    if not a:
-        return 1.0 if not b else 0.0
-    return max(0.0, 1.0 - _edit_distance(a, b) / len(a))
-
-
-def _edit_distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
+def save_pdf(images: list[Image.Image], path: Path, *, dpi: int = 300, created: datetime | None = None) -> None:
+    """An image-only PDF (no text layer), one page per image; `created` fixes its dates."""
+    first, *rest = [im.convert("L") for im in images]
+    when = (created or datetime.now()).timetuple()
+    first.save(
+        path, format="PDF", save_all=True, append_images=rest, resolution=float(dpi), creationDate=when, modDate=when
+    )
 
 
 def _pt(points: float, dpi: int) -> float:

@@ -7,7 +7,8 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 from PIL import Image
-from render import char_accuracy, page_text, render_page, sample_report, save_pdf
+from ingest.fixtures import char_accuracy, items_text
+from ingest.render import render_page, sample_report, save_pdf
 
 from pipeline.errors import IngestError
 from pipeline.ingest import read_document
@@ -17,7 +18,7 @@ from pipeline.schema import Document
 
 HALF_A4 = (210.0, 148.5)
 SHORT_PAGE = [
-    ("heading", "一、项目概况"),
+    ("heading", "一、项目概况", 2),
     (
         "paragraph",
         "云岭县总工会职工书屋建设项目年初预算安排资金12.80万元，全年实际支出11.96万元，"
@@ -25,7 +26,7 @@ SHORT_PAGE = [
     ),
 ]
 SECOND_PAGE = [
-    ("heading", "二、下一步工作安排"),
+    ("heading", "二、下一步工作安排", 2),
     ("paragraph", "继续做好书屋图书更新工作，每季度开展一次读书分享活动，提高书屋使用率。"),
 ]
 PLAIN_TABLE = [
@@ -62,7 +63,7 @@ def png_doc(report_page, tmp_path_factory) -> Document:
 
 @pytest.mark.slow
 def test_png_page_reads_accurately_with_blocks_in_order(png_doc):
-    expected = page_text(sample_report())
+    expected = items_text(sample_report())
     assert char_accuracy(expected, png_doc.text) >= 0.90
     assert png_doc.source.format == "image"
     assert png_doc.source.ocr is True
@@ -71,7 +72,7 @@ def test_png_page_reads_accurately_with_blocks_in_order(png_doc):
     assert_offsets_honest(png_doc)
     # the section headings come back as headings, in reading order
     headings = [png_doc.text[b.start : b.end] for b in png_doc.blocks if b.kind == "heading"]
-    wanted = [text for kind, text in sample_report() if kind == "heading"]
+    wanted = [item[1] for item in sample_report() if item[0] == "heading"]
     assert len(headings) == len(wanted)
     assert all(char_accuracy(w, h) >= 0.8 for w, h in zip(wanted, headings))
 
@@ -79,7 +80,7 @@ def test_png_page_reads_accurately_with_blocks_in_order(png_doc):
 @pytest.mark.slow
 def test_wrapped_chinese_lines_join_into_one_paragraph(png_doc):
     paragraphs = [png_doc.text[b.start : b.end] for b in png_doc.blocks if b.kind == "paragraph"]
-    wanted = [text for kind, text in sample_report() if kind == "paragraph"]
+    wanted = [item[1] for item in sample_report() if item[0] == "paragraph"]
     assert len(paragraphs) == len(wanted)
     for want, got in zip(wanted, paragraphs):
         assert "\n" not in got and " " not in got.strip()
@@ -88,7 +89,7 @@ def test_wrapped_chinese_lines_join_into_one_paragraph(png_doc):
 
 @pytest.mark.slow
 def test_ruled_table_comes_back_as_cells_in_rows_and_columns(png_doc):
-    expected = next(content for kind, content in sample_report() if kind == "table")
+    expected = next(item[1] for item in sample_report() if item[0] == "table")
     (table,) = tables(png_doc)
     assert len(table.rows) == len(expected)
     for want_row, row in zip(expected, table.rows):
@@ -101,9 +102,9 @@ def test_ruled_table_comes_back_as_cells_in_rows_and_columns(png_doc):
 
 @pytest.mark.slow
 def test_unruled_table_is_found_by_alignment():
-    items = [("heading", "三、绩效指标完成情况"), ("columns", PLAIN_TABLE), ("paragraph", "以上指标均已完成。")]
+    items = [("heading", "三、绩效指标完成情况", 2), ("table", PLAIN_TABLE), ("paragraph", "以上指标均已完成。")]
     builder = DocumentBuilder()
-    added = ocr_image(builder, render_page(items, dpi=300, size_mm=HALF_A4), page=3)
+    added = ocr_image(builder, render_page(items, dpi=300, size_mm=HALF_A4, ruled=False), page=3)
     doc = builder.build(path=Path("cols.png"), data=b"cols", fmt="image", pages=1, ocr=True)
     assert added == len(doc.text.replace("\t", "").replace("\n", ""))
     (table,) = tables(doc)
@@ -119,7 +120,7 @@ def test_jpeg_page(tmp_path):
     render_page(SHORT_PAGE, dpi=300, size_mm=HALF_A4).convert("RGB").save(path, quality=85)
     doc = read_document(path)
     assert doc.source.format == "image" and doc.source.ocr and doc.source.pages == 1
-    assert char_accuracy(page_text(SHORT_PAGE), doc.text) >= 0.90
+    assert char_accuracy(items_text(SHORT_PAGE), doc.text) >= 0.90
 
 
 @pytest.mark.slow
@@ -131,8 +132,8 @@ def test_multipage_tiff_gives_one_page_per_frame(tmp_path):
     doc = read_document(path)
     assert doc.source.pages == 2
     by_page = {p: "".join(doc.text[b.start : b.end] for b in doc.blocks if b.page == p) for p in (1, 2)}
-    assert char_accuracy(page_text(SHORT_PAGE), by_page[1]) >= 0.90
-    assert char_accuracy(page_text(SECOND_PAGE), by_page[2]) >= 0.90
+    assert char_accuracy(items_text(SHORT_PAGE), by_page[1]) >= 0.90
+    assert char_accuracy(items_text(SECOND_PAGE), by_page[2]) >= 0.90
     assert [b.page for b in doc.blocks] == sorted(b.page for b in doc.blocks)
 
 
@@ -158,7 +159,7 @@ def test_ocr_pdf_page_reads_an_image_only_page(tmp_path):
         pdf.close()
     doc = builder.build(path=path, data=path.read_bytes(), fmt="pdf-scan", pages=1, ocr=True)
     assert added > 0 and {b.page for b in doc.blocks} == {1}
-    assert char_accuracy(page_text(SHORT_PAGE), doc.text) >= 0.90
+    assert char_accuracy(items_text(SHORT_PAGE), doc.text) >= 0.90
 
 
 @pytest.mark.slow
@@ -167,7 +168,7 @@ def test_scanned_pdf_through_read_document(tmp_path, report_page):
     path = image_only_pdf(tmp_path / "report.pdf", [report_page])
     doc = read_document(path)
     assert doc.source.ocr is True and doc.source.pages == 1
-    assert char_accuracy(page_text(sample_report()), doc.text) >= 0.90
+    assert char_accuracy(items_text(sample_report()), doc.text) >= 0.90
     assert len(tables(doc)) == 1
     assert_offsets_honest(doc)
 
