@@ -37,6 +37,9 @@ __all__ = ["HeaderMap", "TableReading", "TablesStage", "map_header", "normalize_
 HEADERS_CONFIG = CONFIG_DIR / "table_headers.toml"
 MONEY_COLUMNS = {"budget_initial": "budget_initial", "budget_adjusted": "budget_adjusted", "actual_money": "actual"}
 INDICATOR_VALUE_COLUMNS = ("target", "actual", "weight", "score")
+# header words of indicator tables: a row whose name cell is one of them repeats the header
+# (预算执行率 is a header word of money tables, and an indicator name in others)
+INDICATOR_HEADER_COLUMNS = frozenset({"level1", "level2", "name", "target", "actual", "weight", "score", "unit", "nature"})
 NATURE_OPS = {
     "≥": ">=", ">=": ">=", "≤": "<=", "<=": "<=", ">": ">", "<": "<", "=": "=", "＝": "=", "＞": ">", "＜": "<",
     "正向": ">=", "正向指标": ">=", "反向": "<=", "反向指标": "<=", "大于等于": ">=", "小于等于": "<=",
@@ -382,7 +385,7 @@ def _read_indicator_row(
     name = cells.get("name")
     if name is None or _is_empty(name.text) or _BARE_NUMBER.match(name.text):
         return False
-    if _config().synonyms.get(normalize_header(name.text)):  # a repeated header row
+    if _config().synonyms.get(normalize_header(name.text)) in INDICATOR_HEADER_COLUMNS:  # a repeated header row
         return False
     present = {k: cells[k] for k in INDICATOR_VALUE_COLUMNS if k in cells and not _is_empty(cells[k].text)}
     if not present:

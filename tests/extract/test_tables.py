@@ -331,3 +331,13 @@ def test_cells_lost_in_the_middle_of_a_row():
     assert got["培训合格率"]["target"]["op"] == ">=" and got["培训合格率"]["level2"] == "质量指标"
     assert got["推广机制"]["target"]["qualitative"] == "长期" and got["推广机制"]["actual"]["qualitative"] == "长期"
     assert got["推广机制"]["weight"] == 10
+
+
+def test_indicator_named_like_a_money_header_word():
+    rows = [
+        ["一级指标", "二级指标", "三级指标", "指标值", "完成值", "分值", "得分"],
+        ["过程指标", "预算执行", "预算执行率", ">90%", "98%", "5", "5"],
+        ["", "", "三级指标", "指标值", "完成值", "分值", "得分"],  # a header repeated on a new page
+    ]
+    got = indicators(run_tables(build(rows)))
+    assert list(got) == ["预算执行率"] and got["预算执行率"]["target"]["op"] == ">"
