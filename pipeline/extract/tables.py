@@ -51,6 +51,7 @@ _FW = str.maketrans("（）：，ＡＢＣ％", "():,ABC%")
 _BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^】]*】")
 _STRIP = re.compile(r"[\s:：、*]")
 _BARE_NUMBER = re.compile(r"^\s*[0-9]+(?:\.[0-9]+)?\s*分?\s*$")
+_DATE = re.compile(r"(?:19|20)[0-9]{2}\s*年")
 _EMPTY = {"", "/", "—", "-", "——", "……", "…", "无", "/ "}
 
 
@@ -175,6 +176,8 @@ def _cell_fit(column: str, text: str) -> float:
     if column in ("target", "actual"):
         if parse_value(s) is not None:
             return 1.0
+        if _DATE.search(s):  # a deadline: 2025年12月31日, 2025年底
+            return 0.8
         return 0.5 if len(s) <= 10 else 0.0  # a short word value (科学, 按时公开)
     if column in ("weight", "score"):
         return 1.0 if numeric else -1.0
