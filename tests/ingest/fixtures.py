@@ -149,9 +149,9 @@ def cjk_font(chars: frozenset[str]) -> str:
     wanted = "".join(sorted(chars | set(" 0123456789.%-/")))
     key = hashlib.sha1(wanted.encode()).hexdigest()[:12]
     name = f"NotoSC-{key}"
-    out = Path(tempfile.gettempdir()) / f"jixiao-{name}-v2.ttf"
+    out = Path(tempfile.gettempdir()) / f"jixiao-{name}-v3.ttf"
     if not out.is_file():
-        font = TTFont(str(CJK_FONT), fontNumber=CJK_FONT_INDEX)
+        font = TTFont(str(CJK_FONT), fontNumber=CJK_FONT_INDEX, recalcTimestamp=False)
         options = subset.Options()
         options.desubroutinize = True
         options.layout_features = []
