@@ -81,7 +81,7 @@ def jieba_baseline(folder: Path) -> tuple[float, float]:
     return seconds, kb
 
 
-def run_once(folder: Path, work: Path, *, engine: str, workers: int) -> dict:
+def run_once(folder: Path, work: Path, *, engine: str, workers: int, config: Path | None = None) -> dict:
     from pipeline.batch.run import run_batch
 
     db = work / f"{engine}-{workers}.duckdb"
@@ -95,7 +95,7 @@ def run_once(folder: Path, work: Path, *, engine: str, workers: int) -> dict:
         cpu[0] += outcome.cpu_seconds
 
     t0, parent0 = time.perf_counter(), _cpu_self()
-    summary = run_batch(folder, db=db, engine=engine, workers=workers, commit_every=500, on_outcome=seen)
+    summary = run_batch(folder, db=db, engine=engine, workers=workers, commit_every=500, config=config, on_outcome=seen)
     wall, parent = time.perf_counter() - t0, _cpu_self() - parent0
     n = summary.processed + summary.failed
     # steady state: from the first result to the last, for the documents in between
@@ -132,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", default="1,2", help="comma-separated worker counts")
     ap.add_argument("--keep", type=Path, default=None, help="keep the corpus and databases in this folder")
     ap.add_argument("--quick", action="store_true", help="local engine only, 1 and 2 workers (a smoke run)")
+    ap.add_argument("--config", type=Path, default=None,
+                    help="pipeline config (default: configs/pipeline.toml); one with `stages = []` measures the batch machinery alone")
     args = ap.parse_args(argv)
     engines = ["local"] if args.quick else [e.strip() for e in args.engines.split(",") if e.strip()]
     counts = sorted({int(w) for w in args.workers.split(",")})
@@ -154,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for engine in engines:
         for w in counts:
-            r = run_once(corpus, work, engine=engine, workers=w)
+            r = run_once(corpus, work, engine=engine, workers=w, config=args.config)
             results.append(r)
             print(f"  {engine} × {w}: {r['docs']} docs in {r['wall_s']:.1f} s", file=sys.stderr)
 

@@ -57,14 +57,18 @@ def run_local(
         for _ in procs:
             todo.put(_DONE)
 
+    def next_tasks() -> Iterator[Task]:
+        while not stop.is_set():
+            task = todo.get()
+            if task is _DONE:
+                return
+            yield task
+
     def drive(proc: WorkerProcess) -> None:
         try:
             proc.start()
-            while not stop.is_set():
-                task = todo.get()
-                if task is _DONE:
-                    break
-                results.put(proc.run(task, timeout=timeout))
+            for outcome in proc.stream(next_tasks(), timeout=timeout):
+                results.put(outcome)
         except BaseException as e:  # handed to the consumer, which raises it
             results.put(e)
         finally:
@@ -114,7 +118,7 @@ def _dask_chunk(tasks: list[Task], settings: WorkerSettings, timeout: float | No
         proc = _DASK_PROCS.get(key)
         if proc is None:
             proc = _DASK_PROCS[key] = WorkerProcess(settings, name=f"dask-{os.getpid()}-{len(_DASK_PROCS)}")
-    return [proc.run(task, timeout=timeout) for task in tasks]
+    return list(proc.stream(tasks, timeout=timeout))
 
 
 def _dask_close(settings: WorkerSettings) -> dict[str, float]:

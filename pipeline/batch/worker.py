@@ -22,6 +22,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -216,6 +218,7 @@ class WorkerProcess:
         self._buf = bytearray()
         self.peak_rss_mb = 0.0
         self.started = 0
+        self._since = time.monotonic()  # when the worker started the task at the head of the line
 
     # --- lifecycle
     def start(self) -> None:
@@ -240,6 +243,7 @@ class WorkerProcess:
             self.kill()
             raise ConfigError(Messages.WORKER_START.format(detail=ready.get("error")))
         logger.debug("%s started (pid %s, stages %s)", self.name, ready.get("pid"), ready.get("stages"))
+        self._since = time.monotonic()
 
     @property
     def alive(self) -> bool:
@@ -270,25 +274,62 @@ class WorkerProcess:
     # --- work
     def run(self, task: Task, *, timeout: float | None = None) -> Outcome:
         """Process one task; a timeout or a crash becomes an error Outcome and the worker is replaced."""
-        if not self.alive:
-            self.kill()
-            self.start()
-        t0 = time.monotonic()
+        return next(self.stream([task], timeout=timeout))
+
+    def stream(self, tasks: Iterable[Task], *, timeout: float | None = None, depth: int = 2) -> Iterator[Outcome]:
+        """Process tasks in order, keeping `depth` of them sent ahead so the worker never waits for us.
+
+        The worker takes tasks one after the other, so the clock of a task starts when the
+        previous result arrives. After a timeout or a crash the worker is replaced and the
+        tasks sent ahead are sent again to the new one.
+        """
+        it = iter(tasks)
+        inflight: deque[Task] = deque()
+        exhausted = False
+        while True:
+            if not self.alive:
+                self.kill()
+                self.start()
+                for task in inflight:
+                    self._send(asdict(task))
+                self._since = time.monotonic()
+            while not exhausted and len(inflight) < depth:
+                task = next(it, None)
+                if task is None:
+                    exhausted = True
+                    break
+                if not inflight:  # an idle worker starts on it now
+                    self._since = time.monotonic()
+                inflight.append(task)
+                try:
+                    self._send(asdict(task))
+                except BrokenPipeError:  # it died: the next read says so
+                    break
+            if not inflight:
+                return
+            yield self._receive(inflight.popleft(), timeout)
+
+    def _receive(self, task: Task, timeout: float | None) -> Outcome:
+        t0 = self._since
         deadline = t0 + timeout if timeout else None
         try:
-            self._send(asdict(task))
             header = json.loads(self._read_line(deadline))
             record_json = None if header.get("error") else self._read_line(deadline).decode("utf-8")
         except TimeoutError:
             self.kill()
             return self._failed(task, "Timeout", Messages.TIMEOUT.format(seconds=timeout), time.monotonic() - t0)
-        except (EOFError, BrokenPipeError):
+        except EOFError:
             code = self._proc.wait() if self._proc else None
             self.kill()
             if code == -signal.SIGKILL and self.settings.max_memory_mb:
                 reason = Messages.MEMORY_LIMIT.format(mb=self.settings.max_memory_mb) + f" (killed, exit code {code})"
                 return self._failed(task, "MemoryLimit", reason, time.monotonic() - t0)
             return self._failed(task, "WorkerDied", Messages.WORKER_DIED.format(code=code), time.monotonic() - t0)
+        finally:
+            self._since = time.monotonic()
+        if header.get("path") != task.path:  # cannot happen unless the protocol is broken: stop rather than mislabel
+            self.kill()
+            raise RuntimeError(f"worker answered for {header.get('path')!r}, expected {task.path!r}")
         self.peak_rss_mb = max(self.peak_rss_mb, header.get("peak_rss_mb", 0.0))
         if header.get("restart"):
             self.kill()
