@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pipeline.core import build_stage
 from pipeline.extract.numbers import NumbersStage
@@ -341,3 +343,19 @@ def test_indicator_named_like_a_money_header_word():
     ]
     got = indicators(run_tables(build(rows)))
     assert list(got) == ["预算执行率"] and got["预算执行率"]["target"]["op"] == ">"
+
+
+CELL_WORDS = ["一级指标", "二级指标", "三级指标", "指标值", "实际完成值", "分值", "得分", "年初预算数", "全年执行数",
+              "年度资金总额", "基本支出", "产出指标", "数量指标", "≥90%", "95%", "12", "3.5", "优良", "", " ", "总分",
+              "单位：万元", "度量单位", "人次", "指标性质", "≥", "（万元）", "2025年底"]  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.sampled_from(CELL_WORDS) | st.text(max_size=6), min_size=1, max_size=9), min_size=1, max_size=8))
+def test_any_table_reads_without_error_and_with_honest_offsets(rows):
+    doc = build(rows)
+    doc = run_tables(doc)
+    for m in doc.mentions:
+        assert doc.text[m.start : m.end] == m.text and m.source == "table"
+    for r in doc.relations:
+        assert doc.mentions[r.head].label == "INDICATOR" and r.label in ("target", "actual", "weight", "score")
