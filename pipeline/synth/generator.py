@@ -34,6 +34,17 @@ FLAG_CODES = {
     "grade_score_mismatch": "评价等级与得分不符",
 }
 CREATED = "2026-01-01T00:00:00+00:00"
+# header words of the tables, varied as the real templates vary them
+HEADER_WORDS = {
+    "name": ("三级指标", "三级指标", "指标名称"),
+    "nature": ("指标性质", "绩效指标性质"),
+    "target": ("年度指标值", "年度指标值", "指标值", "年度目标值", "绩效指标值", "年度指标值(A)"),
+    "unit": ("度量单位", "计量单位", "绩效度量单位"),
+    "actual": ("实际完成值", "实际完成值", "全年实际值", "完成值", "实际完成指标值", "全年实际值(B)"),
+    "weight": ("分值", "分值", "权重"),
+    "score": ("得分", "得分", "自评得分"),
+    "deviation": ("偏差原因分析", "偏差原因分析及改进措施", "未完成原因分析"),
+}
 INJECT_PROBABILITY = 0.2
 
 
@@ -233,13 +244,14 @@ def _grade(score: Decimal) -> str:
 
 def _indicator_rows(b: _Build, inds: list[_Ind], *, with_actual: bool, unit_column: bool, subject: str | None) -> tuple[list[list[Piece]], set]:
     """Header + one row per indicator; 一级/二级 cells merged down."""
-    header: list[Piece] = ["一级指标", "二级指标", "三级指标"]
+    pick = b.rng.choice
+    header: list[Piece] = ["一级指标", "二级指标", pick(HEADER_WORDS["name"])]
     if unit_column:
-        header += ["指标性质", "年度指标值", "度量单位"]
+        header += [pick(HEADER_WORDS["nature"]), pick(HEADER_WORDS["target"]), pick(HEADER_WORDS["unit"])]
     else:
-        header += ["年度指标值"]
+        header += [pick(HEADER_WORDS["target"])]
     if with_actual:
-        header += ["实际完成值", "分值", "得分", "偏差原因分析"]
+        header += [pick(HEADER_WORDS["actual"]), pick(HEADER_WORDS["weight"]), pick(HEADER_WORDS["score"]), pick(HEADER_WORDS["deviation"])]
     rows: list[list[Piece]] = [header]
     merged: set[tuple[int, int]] = set()
     prev: tuple[str, str] | None = None
@@ -296,7 +308,12 @@ def _num_text(x: float | Decimal) -> str:
 def _money_table(b: _Build, *, budget: dict[str, Decimal], adjusted: dict[str, Decimal], actual: dict[str, Decimal],
                  subject: str | None, items: list[tuple[str, str, str]], exec_weight: Decimal, exec_score: Decimal,
                  rate_text: str) -> list[list[Piece]]:  # fmt: skip
-    rows: list[list[Piece]] = [["资金情况（万元）", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"]]
+    pick = b.rng.choice
+    rows: list[list[Piece]] = [[
+        pick(("资金情况（万元）", "项目资金（万元）", "资金投入情况（万元）")), pick(("年初预算数", "年初预算数(A)")),
+        pick(("全年预算数", "调整后预算数", "全年预算数(A)")), pick(("全年执行数", "全年执行数(B)", "预算执行数")),
+        pick(HEADER_WORDS["weight"]), pick(("执行率", "执行率(B/A)", "预算执行率")), pick(HEADER_WORDS["score"]),
+    ]]  # fmt: skip
     for key, label, item in items:
         row: list[Piece] = [label]
         for stage, values in (("budget_initial", budget), ("budget_adjusted", adjusted), ("actual", actual)):
