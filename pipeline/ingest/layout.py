@@ -63,6 +63,10 @@ MIN_WRAP_CHARS = 16
 LOCAL_WRAP_MIN = 24
 # a line this wide (50 Chinese characters) is running text, never a title: unfinished, it goes on
 LONG_LINE = 100
+# cells read before a one-cell-per-line run must show its header
+HEADER_LOOKAHEAD = 12
+# the widest table a flattened pipe run is read as
+MAX_COLUMNS = 60
 # label lines allowed between two rows of a grid (a label wrapped in a narrow cell)
 MAX_PENDING_LABELS = 10
 INNER_PUNCT = re.compile(r"[，。；,;！？]")
@@ -161,7 +165,7 @@ def _pipe_rows(lines: list[MappedText]) -> list[list[MappedText]]:
 def _pipe_columns(lines: list[MappedText], counts: list[int]) -> int:
     """The column count: the row width under which most rows end on a padding run."""
     best, best_score = max(counts), (-1, -1)
-    for k in sorted(set(range(2, max(counts) + 2))):
+    for k in range(2, min(max(counts), MAX_COLUMNS) + 2):
         padded = covered = acc = 0
         start = 0
         for i, n in enumerate(counts):
@@ -371,6 +375,8 @@ def lines_to_blocks(lines: list[MappedText]) -> list[RawBlock]:
     i = 0
     para: list[MappedText] = []  # lines of the paragraph being built
     para_last = -1  # index of its last line
+    # scans starting before these indices are known to fail (a later start reads a suffix of the run)
+    tab_scan_failed = pipe_scan_failed = cells_scan_failed = 0
     para_kind: BlockKind = "paragraph"
     para_level: int | None = None
 
@@ -383,9 +389,12 @@ def lines_to_blocks(lines: list[MappedText]) -> list[RawBlock]:
     while i < n:
         s = lines[i].text
         # (e) one cell per tab-indented line, rows between blank lines (Word tables as text)
-        if lead_tab[i]:
+        if lead_tab[i] and i >= tab_scan_failed:
             table_e = _scan_tab_cells(lines, lead_tab, i)
-            if table_e is not None:
+            if table_e is None:
+                # a later start inside the same run reads a suffix of it: it would fail too
+                tab_scan_failed = _tab_run_end(lines, lead_tab, i)
+            else:
                 rows, j = table_e
                 flush()
                 blocks.append(RawBlock(kind="table", rows=rows, recovered=True, shape="tab_cells"))
@@ -404,7 +413,7 @@ def lines_to_blocks(lines: list[MappedText]) -> list[RawBlock]:
                 i = j
                 continue
         # (a) pipe rows
-        if _is_pipe_line(s):
+        if i >= pipe_scan_failed and _is_pipe_line(s):
             j = i
             run: list[MappedText] = []
             while j < n and (lines[j].text == "" or _is_pipe_line(lines[j].text)):
@@ -417,6 +426,7 @@ def lines_to_blocks(lines: list[MappedText]) -> list[RawBlock]:
                 blocks.append(RawBlock(kind="table", rows=rows, recovered=True, shape="pipe"))
                 i = j
                 continue
+            pipe_scan_failed = j  # the rest of the run would fail the same way
         # (c)/(d) whitespace grids and label/value lines
         if next_grid[i] - i <= 2 * MAX_PENDING_LABELS + 1:
             table = _scan_grid(lines, i, grids)
@@ -427,10 +437,11 @@ def lines_to_blocks(lines: list[MappedText]) -> list[RawBlock]:
                 i = j
                 continue
         # (b) one cell per line between blank lines
-        if HEADER_CELL.match(s):
-            table_b = _scan_cells(lines, i)
-            if table_b is not None:
-                found, j = table_b
+        if i >= cells_scan_failed and HEADER_CELL.match(s):
+            found, j = _scan_cells(lines, i)
+            if found is None:
+                cells_scan_failed = j
+            else:
                 flush()
                 blocks.extend(RawBlock(kind="table", rows=rows, recovered=True, shape="cell_lines") for rows in found)
                 i = j
@@ -591,8 +602,12 @@ def _scan_grid(
     return rows, shape, end
 
 
-def _scan_cells(lines: list[MappedText], i: int) -> tuple[list[list[list[MappedText]]], int] | None:
-    """One cell per line, the lines separated by blank lines, from a header at `i`."""
+def _scan_cells(lines: list[MappedText], i: int) -> tuple[list[list[list[MappedText]]] | None, int]:
+    """One cell per line, the lines separated by blank lines, from a header at `i`.
+
+    Returns the tables and the index after them; or None and the index before which another
+    start would fail too (`i` itself when there is no header at `i`, since one may follow).
+    """
     n = len(lines)
     cells: list[MappedText] = []
     j = i
@@ -605,11 +620,11 @@ def _scan_cells(lines: list[MappedText], i: int) -> tuple[list[list[list[MappedT
             break  # running text, another shape, or two content lines without a blank between
         cells.append(lines[j])
         j += 1
-    if len(cells) < 6:
-        return None
-    tables = _cell_tables(cells)
-    if tables is None:
-        return None
+        if len(cells) == HEADER_LOOKAHEAD and len(_header_at(cells, 0)[0]) < 3:
+            return None, i
+    if len(_header_at(cells, 0)[0]) < 3:
+        return None, i
+    tables = _cell_tables(cells) if len(cells) >= 6 else None
     return tables, j
 
 
@@ -632,6 +647,14 @@ def _scan_tab_rows(lines: list[MappedText], i: int) -> tuple[list[list[MappedTex
     if len(rows) < 3:
         return None
     return rows, "grid", j
+
+
+def _tab_run_end(lines: list[MappedText], lead_tab: list[bool], i: int) -> int:
+    """The index after the run of tab-indented lines, blank lines and continuations from `i`."""
+    j = i
+    while j < len(lines) and (lead_tab[j] or not lines[j].text or (j > i and lead_tab[j - 1])):
+        j += 1
+    return j
 
 
 def _scan_tab_cells(lines: list[MappedText], lead_tab: list[bool], i: int) -> tuple[list[list[MappedText]], int] | None:
@@ -663,6 +686,9 @@ def _scan_tab_cells(lines: list[MappedText], lead_tab: list[bool], i: int) -> tu
     table = [[_join_wrapped(c) if c else MappedText("", []) for c in r] for r in rows]
     if len(table) < 2 or sum(1 for r in table if sum(1 for c in r if c.text) >= 2) < 2:
         return None
+    texts = [c.text for r in table for c in r if c.text]
+    if sum(1 for t in texts if _is_prose(t)) * 3 > len(texts):
+        return None  # paragraphs indented with a tab, not cells
     return table, j
 
 
