@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pipeline.ingest.layout import RawBlock, display_width, lines_to_blocks
 from pipeline.ingest.offsets import MappedText
 
@@ -384,3 +386,18 @@ def test_layout_keeps_every_character_in_order(lines: list[str]) -> None:
     ]
     expected = [(ch, i) for i, ch in enumerate(text) if not ch.isspace() and ch != "|"]
     assert kept == expected, "every character but spaces and pipes, once, in order, at its offset"
+
+
+@pytest.mark.timeout(60)
+def test_adversarial_runs_stay_linear() -> None:
+    """Runs that look like a table but are not: a failed scan must not restart at every line
+    (quadratic, these would take hours)."""
+    cases = [
+        "\n".join(["甲 | " + "|" * 200] * 1500),  # pipe rows of one cell
+        "\n\n".join(["\t本单位按计划开展示范工作，完成情况良好，群众满意度较高，各项指标均达标。"] * 1500),
+        "\n\n".join(["一级指标", "二级指标", "三级指标"] + ["示范"] * 1500),  # a header without records
+        "\n\n".join(["指标", "项目", "分值", "示范内容", "说明文字"] * 1000),
+    ]
+    for text in cases:
+        blocks = blocks_of(text)
+        assert sum(len(b.text.text) if b.text else sum(len(c.text) for r in b.rows for c in r) for b in blocks) > 0
