@@ -17,6 +17,7 @@ from pipeline.sections.evaluate import (
     data_sha256,
     fit,
     load_config,
+    reliability_diagram,
     taxonomy,
 )
 
@@ -24,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 MODEL_DIR = REPO_ROOT / "models" / "sections"
 NAME = "sections"
+RELIABILITY_PNG = "reliability.png"  # out-of-fold reliability diagram, beside the card
 DESCRIPTION = (
     "Labels each section of a budget-performance disclosure (部门整体支出绩效自评, 项目支出绩效自评, 绩效目标表, "
     "部门决算说明) with a label of configs/sections.toml: TF-IDF character n-grams of the heading, its parent's "
@@ -39,8 +41,12 @@ def train(
     config = load_config(config_path)
     data = build_dataset(config)
     metrics: dict[str, Any] = {}
+    bins = config.get("evaluate", {}).get("ece_bins", 10)
+    result = None
     if evaluate:
-        metrics = cross_validate(data, config).metrics(bins=config.get("evaluate", {}).get("ece_bins", 10))
+        result = cross_validate(data, config)
+        metrics = result.metrics(bins=bins)
+        metrics["reliability_diagram"] = RELIABILITY_PNG
     clf = fit(data, config)
     known = taxonomy()
     unknown = sorted(set(data.y) - set(known))
@@ -62,4 +68,6 @@ def train(
         metrics=metrics,
     )
     meta = clf.to_disk(output, meta)
+    if result is not None:
+        reliability_diagram(result, Path(output) / RELIABILITY_PNG, bins=bins)
     return clf, meta
