@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.annotate import corpus
-from pipeline.annotate.format import ANNOTATIONS_DIR, AnnotationFile, AnnSection, load_all, project, quote_hash
+from pipeline.annotate.format import (
+    ANNOTATIONS_DIR,
+    AnnotationFile,
+    AnnSection,
+    annotation_path,
+    load_all,
+    project,
+    quote_hash,
+)
 from pipeline.ingest import read_document
 from pipeline.ingest.offsets import clean_to_raw
 from pipeline.modelio import now_iso
@@ -46,14 +54,19 @@ def propose(
 ) -> tuple[AnnotationFile, list[Heading]]:
     """An annotation file for `real` from its section tree.
 
-    `labels` maps the raw-text offset of a heading to the annotator's label; headings not in
-    it get the keyword rules' label (or their parent's) for the annotator to review.
+    `labels` maps the raw-text offset of a heading to the annotator's label (default: the
+    labels of the file already in data/annotations/sections/); headings not in it get the
+    keyword rules' label (or their parent's) for the annotator to review.
     Keying by raw offset keeps decisions valid when cleaning or heading detection changes.
     """
     doc = read_document(real.path)
     raw = raw_text(real.path)
     headings = section_tree(doc)
-    labels = dict(labels or {})
+    if labels is None:  # keep the decisions already on file
+        existing = annotation_path(real.name, LAYER)
+        labels = {}
+        if existing.is_file():
+            labels = {s.start: s.label for s in AnnotationFile.model_validate_json(existing.read_text(encoding="utf-8")).sections}
     sections = []
     parents: list[tuple[int, str]] = []
     for h in headings:
