@@ -25,8 +25,18 @@ AMOUNT_FEATURES = (
     "fused", "log_mentions", "stage_unspecified", "flow_unspecified", "item_other", "stage_actual", "stage_budget",
     "item_total", "item_part", "item_three_public", "flow_income", "flow_both", "from_table", "zero", "bare_number",
     "delta", "from_ner", "from_rules", "attr_probability", "mention_probability", "in_table_line", "kind_final_accounts",
-    "kind_self_eval", "kind_target_table",
+    "kind_self_eval", "kind_target_table", "table_flow_specified", "ner_flow_specified", "ner_stage_specified",
+    "ours_agree", "ours_disagree",
 )  # fmt: skip
+
+
+def our_reading(doc: Document) -> dict[tuple[int, int], tuple[str, str, str]]:
+    """Our cue-word reading of every amount: span → (stage, flow, item)."""
+    from pipeline.normalize.money import label_amounts
+    from pipeline.normalize.settings import load_settings
+
+    default = "budget_initial" if doc.doc_kind == "target_table" else None
+    return {(a.start, a.end): (a.stage, a.flow, a.schema_item) for a in label_amounts(doc, load_settings(), default_stage=default)}
 INDICATOR_FEATURES = (
     "fused", "log_evidence", "has_target", "has_actual", "target_op", "target_number", "target_qualitative",
     "has_weight", "has_score", "comparable", "name_length", "from_table", "from_mentions", "name_has_value",
@@ -41,8 +51,16 @@ def _overlaps_any(doc: Document, start: int, end: int, *, label: str, source: st
     )
 
 
-def amount_features(doc: Document, a) -> list[float]:
+def amount_features(doc: Document, a, ours: dict | None = None) -> list[float]:
+    """Features of one Amount; `ours` is `our_reading(doc)` (computed here when not given)."""
     import re
+
+    ours = our_reading(doc) if ours is None else ours
+    mine = next((v for (s, e), v in ours.items() if s < a.end and a.start < e), None)
+    unspecified = ("unspecified", "unspecified", "other")
+    pairs = [(x, y, u) for x, y, u in zip(mine, (a.stage, a.flow, a.item), unspecified) if x != u] if mine else []
+    agree = sum(x == y for x, y, _ in pairs)
+    disagree = sum(x != y for x, y, _ in pairs)
 
     before = doc.text[max(0, a.start - 6) : a.start]
     at = [m for m in doc.mentions if m.label == "MONEY" and m.start < a.end and a.start < m.end]
@@ -59,6 +77,10 @@ def amount_features(doc: Document, a) -> list[float]:
         any(m.source == "ner" for m in at), not at, attr_p, max((m.score for m in at), default=0.0),
         "\t" in line or "|" in line, doc.doc_kind == "final_accounts",
         doc.doc_kind in ("overall_self_eval", "project_self_eval"), doc.doc_kind == "target_table",
+        any(m.source == "table" and m.attrs.get("flow", "unspecified") != "unspecified" for m in at),
+        any(m.source == "ner" and m.attrs.get("flow", "unspecified") != "unspecified" for m in at),
+        any(m.source == "ner" and m.attrs.get("stage", "unspecified") != "unspecified" for m in at),
+        agree / 3, disagree / 3,
     ]  # fmt: skip
 
 
@@ -158,8 +180,10 @@ class CalibrationSet:
 
     def _map(self, family: str, raw: float) -> float:
         c = self.calibrators.get(family)
-        if c is None or isinstance(c, LogisticCalibrator):
+        if c is None:
             return raw
+        if isinstance(c, LogisticCalibrator):  # Platt scaling of the fused score
+            return float(c.predict([[raw]])[0])
         return float(c.predict([raw])[0])
 
     def _predict(self, family: str, features: list[float], raw: float) -> float:
@@ -169,8 +193,9 @@ class CalibrationSet:
         return self._map(family, raw)
 
     def apply(self, doc: Document) -> Document:
+        ours = our_reading(doc) if doc.amounts else {}
         for a in doc.amounts:
-            a.confidence = self._predict("amounts", amount_features(doc, a), a.confidence)
+            a.confidence = self._predict("amounts", amount_features(doc, a, ours), a.confidence)
         for ind in doc.indicators:
             fused = ind.confidence
             ind.confidence = self._predict("indicators", indicator_features(doc, ind), fused)

@@ -231,6 +231,8 @@ def check_rate_tables(doc: Document, settings: Settings) -> list[Flag]:
         if None in (budget, actual, rate):
             continue
         rc = row.columns["执行率"]
+        if not rc.text.endswith(("%", "％")):  # a column read out of place, not a rate
+            continue
         f = _rate_flag(
             rate, _decimals(rc.text.rstrip("%％")), actual, budget,
             [_span(row.label.start, row.label.end)]

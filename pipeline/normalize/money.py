@@ -134,8 +134,12 @@ def _in_actual_context(text: str, pos: int, settings: Settings) -> bool:
     return any(w in head for w in actual) and not any(w in head for w in other[1:])
 
 
-def label_amounts(doc: Document, settings: Settings) -> list[LabeledAmount]:
-    """Every amount of money in yuan the grammar finds, labelled from the words before it."""
+def label_amounts(doc: Document, settings: Settings, *, default_stage: str | None = None) -> list[LabeledAmount]:
+    """Every amount of money in yuan the grammar finds, labelled from the words before it.
+
+    `default_stage`: the stage of amounts with no cue of their own and no 决算 context (a
+    绩效目标表 states budgets).
+    """
     text = doc.text
     quantities = [q for q in find_quantities(text, bare=False, qualitative=False) if q.kind == "money"]
     out: list[LabeledAmount] = []
@@ -174,8 +178,8 @@ def label_amounts(doc: Document, settings: Settings) -> list[LabeledAmount]:
                 stage = prev.stage
             if flow is None and prev.flow != "unspecified" and not a.delta:
                 flow = prev.flow
-        if stage is None and not a.delta and _in_actual_context(text, q.start, settings):
-            stage = "actual"
+        if stage is None and not a.delta:
+            stage = "actual" if _in_actual_context(text, q.start, settings) else default_stage
         if a.delta:
             stage = None
         a.stage = stage or "unspecified"

@@ -232,7 +232,8 @@ def score_items(doc: Document, total: ScoreTotal) -> tuple[list[tuple[Cell, Cell
     return items, missing
 
 
-_FUNDING_COLUMNS = re.compile(r"(年初预算数|全年[（(]?调整[）)]?预算数|全年预算数|预算数|全年执行数|执行数|分值|执行率|得分)")
+_FUNDING_COLUMNS = re.compile(r"(年初预算数|全年[（(]?调整[）)]?预算数|全年预算数|预算数|全年执行数|执行数|分值|权重|执行率|得分)")
+_COLUMN_SYNONYMS = {"权重": "分值"}
 _FUNDING_LABEL = re.compile(r"(年度资金总额|资金总额)[:：]?")
 
 
@@ -257,7 +258,7 @@ def funding_rows(doc: Document) -> list[FundingRow]:
     out = []
     for m in _FUNDING_LABEL.finditer(text):
         header = re.sub(r"[\s|]", "", text[max(0, m.start() - 300) : m.start()])
-        cols = [c.group(1) for c in _FUNDING_COLUMNS.finditer(header)]
+        cols = [_COLUMN_SYNONYMS.get(c.group(1), c.group(1)) for c in _FUNDING_COLUMNS.finditer(header)]
         starts = [i for i, c in enumerate(cols) if "预算数" in c]
         if "执行率" not in cols or not starts:
             continue

@@ -50,7 +50,8 @@ class NormalizeStage(Stage):
 
 def normalize(doc: Document, *, settings=None, calibrators: CalibrationSet | None = None) -> Document:
     settings = settings or load_settings()
-    labeled = label_amounts(doc, settings)
+    kind, kind_fact = doc_facts.doc_kind(doc, settings)
+    labeled = label_amounts(doc, settings, default_stage="budget_initial" if kind == "target_table" else None)
     money = fill_unspecified([m for m in doc.mentions if m.label == "MONEY"], [amount_mention(a) for a in labeled])
     doc.amounts = reconcile_amounts(money)
 
@@ -63,7 +64,6 @@ def normalize(doc: Document, *, settings=None, calibrators: CalibrationSet | Non
 
     year, year_fact = doc_facts.fiscal_year(doc, settings)
     unit, unit_fact = doc_facts.unit_name(doc, settings)
-    kind, kind_fact = doc_facts.doc_kind(doc, settings)
     doc.fiscal_year, doc.unit_name, doc.doc_kind = year, unit, kind
     for key, fact in (("fiscal_year", year_fact), ("unit_name", unit_fact), ("doc_kind", kind_fact)):
         if fact is not None:
