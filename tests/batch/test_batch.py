@@ -228,3 +228,23 @@ def test_a_missing_model_stops_the_run_instead_of_failing_every_document(tmp_pat
     with pytest.raises(ConfigError, match="no trained model"):
         run_batch(folder, db=db, workers=1, config=config, plugins=(PLUGIN,))
     assert rows(db, "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM errors)") == [(0, 0)]
+
+
+@pytest.mark.slow
+def test_batch_runs_on_an_existing_dask_cluster(tmp_path):
+    from distributed import Client, LocalCluster
+
+    folder = tmp_path / "in"
+    expected = make_docs(folder, 8)
+    db = tmp_path / "r.duckdb"
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        done = jixiao("batch", str(folder), "--db", str(db), "--engine", "dask", "--scheduler", cluster.scheduler_address,
+                      "--config", str(write_config(tmp_path)), "--plugin", PLUGIN)
+        assert done.returncode == 0, done.stderr
+        with Client(cluster) as client:  # the cluster lives on; the pipeline processes on it were stopped
+            assert len(client.nthreads()) == 2
+            leftovers = client.run(
+                lambda: [c.cmdline()[-1] for c in psutil.Process().children(recursive=True) if "pipeline.batch.worker" in c.cmdline()]
+            )
+            assert all(v == [] for v in leftovers.values()), leftovers
+    assert_one_row_set_each(db, expected, folder)
