@@ -3,7 +3,6 @@ first characters of its content, its numbering and where it sits in the document
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
@@ -12,7 +11,6 @@ from pipeline.sections.rules import propose_label
 
 CONTENT_CHARS = 80  # characters of content after the heading
 UNTITLED_CHARS = 30  # of the next line, standing in for the title of a bare numbering
-_NUMBER_PREFIX = re.compile(r"^\s*")
 
 
 @dataclass(frozen=True)

@@ -88,3 +88,21 @@ def test_spacy_doc_from_our_tokens():
     assert nlp.lang == "zh"
     span = nlp("预算执行率为98%").char_span(0, 5)
     assert span is not None and span.text == "预算执行率"
+
+
+def test_spacy_doc_of_a_document_has_our_sentences(tmp_path):
+    from pipeline.ingest import read_document
+    from pipeline.text.sentences import segment
+    from pipeline.text.tokenize import spacy_doc
+
+    path = tmp_path / "r.txt"
+    path.write_text(REPORT, encoding="utf-8")
+    document = read_document(path)
+    document.sentences = segment(document)
+    doc = spacy_doc(document)
+    assert doc.text == document.text
+    starts = [s.start_char for s in doc.sents]
+    # every sentence start that falls on a token boundary is a spaCy sentence start
+    token_starts = {t.idx for t in doc}
+    assert {s.start for s in document.sentences if s.start in token_starts} <= set(starts)
+    assert len(starts) >= len(document.sentences) // 2
