@@ -147,6 +147,8 @@ def batch(
     A document that exceeds --timeout or --max-memory is recorded as failed; the run goes on.
     Exits 1 when any file failed in this run.
     """
+    import time
+
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     from pipeline.batch.run import run_batch
@@ -166,14 +168,10 @@ def batch(
     state = {"task": None, "done": 0, "failed": 0, "t0": 0.0}
 
     def on_plan(work) -> None:
-        import time
-
         state["t0"] = time.perf_counter()
         state["task"] = progress.add_task("batch", total=len(work.tasks), rate=0.0, failed=0)
 
     def on_outcome(outcome) -> None:
-        import time
-
         state["done"] += 1
         state["failed"] += 0 if outcome.ok else 1
         rate = state["done"] / max(time.perf_counter() - state["t0"], 1e-9)

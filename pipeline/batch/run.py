@@ -130,6 +130,7 @@ class Plan:
     skipped_failed: int = 0
     duplicates: int = 0
     unreadable: list[ErrorRecord] = field(default_factory=list)
+    stale_paths: list[str] = field(default_factory=list)  # changed into a copy of a done document
 
 
 def list_inputs(folder: Path, *, exclude: tuple[Path, ...] = ()) -> list[Path]:
@@ -167,6 +168,8 @@ def plan(files: list[Path], sink: DuckDBSink, *, retry_failed: bool = False) -> 
         failed_before = path in done.failed and done.failed[path] in (doc_id, None)
         if doc_id in done.doc_ids:
             result.skipped_done += 1
+            if done.paths.get(path, doc_id) != doc_id:  # it now holds bytes stored from another path
+                result.stale_paths.append(path)
             continue
         if doc_id in seen:
             result.duplicates += 1
@@ -221,6 +224,8 @@ def run_batch(
             work.skipped_failed,
             work.duplicates,
         )
+        if work.stale_paths:
+            sink.forget_paths(work.stale_paths)
         for err in work.unreadable:
             sink.write_error(err)
             summary.errors.append(err)
@@ -229,6 +234,7 @@ def run_batch(
             on_plan(work)
         t0 = time.perf_counter()
         last_commit = time.monotonic()
+        workers = summary.workers = min(workers, max(1, len(work.tasks)))  # no idle workers loading models
         if work.tasks:
             outcomes: Iterator[Outcome]
             if engine == "local":

@@ -214,6 +214,7 @@ class Done:
 
     doc_ids: set[str]
     failed: dict[str, str | None]  # path → doc_id (None when the bytes could not be read)
+    paths: dict[str, str]  # path → doc_id of the document stored from that path
 
 
 class DuckDBSink:
@@ -241,9 +242,26 @@ class DuckDBSink:
 
     # --- what is there already -------------------------------------------------------
     def done(self) -> Done:
-        doc_ids = {r[0] for r in self.con.execute("SELECT doc_id FROM documents").fetchall()}
+        paths = dict(self.con.execute("SELECT path, doc_id FROM documents").fetchall())
         failed = dict(self.con.execute("SELECT path, doc_id FROM errors").fetchall())
-        return Done(doc_ids=doc_ids, failed=failed)
+        return Done(doc_ids=set(paths.values()), failed=failed, paths=paths)
+
+    def forget_paths(self, paths: Iterable[str]) -> int:
+        """Delete, in one transaction, every row stored from these paths; return how many documents."""
+        key_paths = pa.table({"p": pa.array(sorted(set(paths)), pa.string())})  # noqa: F841 - read by DuckDB
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("CREATE OR REPLACE TEMP TABLE _stale AS SELECT doc_id FROM documents WHERE path IN (SELECT p FROM key_paths)")
+            n = con.execute("SELECT count(*) FROM _stale").fetchone()[0]
+            for table in (*CHILD_TABLES, "documents"):
+                con.execute(f"DELETE FROM {table} WHERE doc_id IN (SELECT doc_id FROM _stale)")
+            con.execute("DELETE FROM errors WHERE path IN (SELECT p FROM key_paths)")
+            con.execute("COMMIT")
+        except Exception as e:
+            con.execute("ROLLBACK")
+            raise SinkError(Messages.DB_WRITE.format(path=self.path, detail=f"{type(e).__name__}: {e}")) from e
+        return n
 
     # --- writing --------------------------------------------------------------------
     @property

@@ -248,3 +248,16 @@ def test_batch_runs_on_an_existing_dask_cluster(tmp_path):
             )
             assert all(v == [] for v in leftovers.values()), leftovers
     assert_one_row_set_each(db, expected, folder)
+
+
+def test_a_file_changed_into_a_copy_of_another_loses_its_old_rows(tmp_path):
+    folder = tmp_path / "in"
+    make_docs(folder, 3)
+    db = tmp_path / "r.duckdb"
+    kw = dict(db=db, workers=1, config=write_config(tmp_path), plugins=(PLUGIN,))
+    run_batch(folder, **kw)
+    (folder / "doc001.txt").write_bytes((folder / "doc000.txt").read_bytes())
+    again = run_batch(folder, **kw)
+    assert (again.processed, again.skipped_done) == (0, 3)
+    assert sorted(p.rsplit("/", 1)[1] for (p,) in rows(db, "SELECT path FROM documents")) == ["doc000.txt", "doc002.txt"]
+    assert rows(db, "SELECT count(*) FROM sections WHERE doc_id NOT IN (SELECT doc_id FROM documents)") == [(0,)]
