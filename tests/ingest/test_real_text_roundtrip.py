@@ -7,6 +7,8 @@ Nothing of the documents is stored: each file is built in `tmp_path` from the sh
 from __future__ import annotations
 
 import html as html_escape
+import re
+from collections import Counter
 
 import pytest
 from ingest.fixtures import char_accuracy, write_docx, write_pdf
@@ -47,7 +49,10 @@ def test_html_roundtrip(real_documents, tmp_path):
 @pytest.mark.slow
 def test_pdf_roundtrip(real_documents, tmp_path):
     for n, doc in enumerate(real_documents[:8]):
-        paragraphs = _paragraphs(doc, limit=12)
+        # lines that recur with only their numbers changed (项目表_第1页, 项目表_第2页) are page furniture a
+        # PDF reader drops at page edges: leave them out
+        masked = Counter(re.sub(r"\d+", "#", p) for p in _paragraphs(doc))
+        paragraphs = [p for p in _paragraphs(doc) if masked[re.sub(r"\d+", "#", p)] == 1][:12]
         pages = [[("paragraph", p) for p in paragraphs[i : i + 4]] for i in range(0, len(paragraphs), 4)]
         pages = [[(kind, text[:400]) for kind, text in page] for page in pages]
         path = write_pdf(tmp_path / f"{n}.pdf", pages, header="页眉", page_number="第 {n} 页")
