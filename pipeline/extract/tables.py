@@ -457,12 +457,18 @@ def _note_unit(text: str, cfg: _Config) -> str | None:
     return (m.group(1) or m.group(2)) if m else None
 
 
-def read_table(block: Block, *, context: str = "", config: _Config | None = None) -> TableReading:
-    """Interpret one table block; `context` is the text just before it (for 单位：万元 notes)."""
+def read_table(
+    block: Block, *, context: str = "", config: _Config | None = None, header_hint: list[Cell] | None = None
+) -> TableReading:
+    """Interpret one table block.
+
+    `context` is the text just before it (for 单位：万元 notes); `header_hint` the cells of a
+    header line the layout left outside the table (used until the table states its own header).
+    """
     cfg = config or _config()
     out = TableReading()
     table_unit = _note_unit(context, cfg)
-    header: HeaderMap | None = None
+    header: HeaderMap | None = map_header(header_hint, -1, config=cfg) if header_hint else None
     carry: dict[str, str | None] = {"level1": None, "level2": None}
     prev_was_header = False
     for r, row in enumerate(block.rows):
@@ -515,6 +521,30 @@ def _read_total_score(row: list[Cell], header: HeaderMap, out: TableReading) -> 
     return True
 
 
+_TOKEN = re.compile(r"[^\s|]+")
+
+
+def _header_line_before(doc: Document, index: int, cfg: _Config) -> list[Cell] | None:
+    """The header of a table whose layout left it outside, as the paragraph just before it.
+
+    Whitespace-separated rows lose their header line to the paragraph before the table when
+    the header has no number in it; its words become cells when they map to a header and the
+    table has no header row of its own.
+    """
+    block = doc.blocks[index]
+    if index == 0 or any(map_header(row, r, config=cfg) for r, row in enumerate(block.rows[:3])):
+        return None
+    before = doc.blocks[index - 1]
+    if before.kind != "paragraph" or block.start - before.end > 2:
+        return None
+    line = doc.text[before.start : before.end]
+    cells = [
+        Cell(text=m.group(0), start=before.start + m.start(), end=before.start + m.end(), row=0, col=c)
+        for c, m in enumerate(_TOKEN.finditer(line))
+    ]
+    return cells if cells and map_header(cells, -1, config=cfg) else None
+
+
 @register
 class TablesStage(Stage):
     """Read indicator and money tables by header into mentions and relations (source="table")."""
@@ -529,11 +559,12 @@ class TablesStage(Stage):
 
     def __call__(self, doc: Document) -> Document:
         cfg = _config(resolve_path(self.headers))
-        for block in doc.blocks:
+        for i, block in enumerate(doc.blocks):
             if block.kind != "table" or not block.rows:
                 continue
             context = doc.text[max(0, block.start - self.context_chars) : block.start]
-            reading = read_table(block, context=context, config=cfg)
+            hint = _header_line_before(doc, i, cfg)
+            reading = read_table(block, context=context, config=cfg, header_hint=hint)
             base = len(doc.mentions)
             doc.mentions.extend(reading.mentions)
             doc.relations.extend(

@@ -359,3 +359,18 @@ def test_any_table_reads_without_error_and_with_honest_offsets(rows):
         assert doc.text[m.start : m.end] == m.text and m.source == "table"
     for r in doc.relations:
         assert doc.mentions[r.head].label == "INDICATOR" and r.label in ("target", "actual", "weight", "score")
+
+
+def test_header_line_left_outside_the_table():
+    b = DocumentBuilder()
+    b.add_text("paragraph", "一级指标 二级指标 三级指标 年度指标值 实际完成值 分值 得分")
+    b.add_table([["产出指标", "数量指标", "走访户数", "≥50户", "56户", "30", "30"], ["", "", "回访率", "100%", "98%", "20", "18"]])
+    doc = run_tables(b.build(path=Path("x.txt"), data=b"x", fmt="txt"))
+    got = indicators(doc)
+    assert got["走访户数"]["target"]["value"] == 50 and got["回访率"]["score"] == 18
+    assert got["回访率"]["level2"] == "数量指标"
+    # a paragraph that is no header gives nothing
+    b = DocumentBuilder()
+    b.add_text("paragraph", "本年度完成情况如下")
+    b.add_table([["走访户数", "≥50户", "56户"]])
+    assert run_tables(b.build(path=Path("y.txt"), data=b"y", fmt="txt")).mentions == []
