@@ -126,9 +126,9 @@ def batch(
     retry_failed: Annotated[
         bool, typer.Option("--retry-failed", help="Process again the files that failed in earlier runs.")
     ] = False,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds one document may take before it is failed.")] = 600.0,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds one document may take before it is failed (0: no limit).")] = 600.0,
     max_memory: Annotated[
-        int, typer.Option("--max-memory", help="MB of memory one document may add to a worker before it is failed.")
+        int, typer.Option("--max-memory", help="MB of memory one document may add to a worker before it is failed (0: no limit).")
     ] = 2048,
     commit_every: Annotated[int, typer.Option("--commit-every", help="Documents per database transaction.")] = 100,
     config: Annotated[Optional[Path], typer.Option("--config", help="Pipeline configuration (TOML).")] = None,
