@@ -28,7 +28,7 @@ def _pipeline():
 def real(run) -> None:
     from pipeline.annotate import corpus
     from pipeline.annotate.format import load_all, project
-    from pipeline.extract.tables import read_table
+    from pipeline.extract.tables import _config, _header_line_before, read_table
     from pipeline.ingest import read_document
 
     if not corpus.available():
@@ -40,9 +40,10 @@ def real(run) -> None:
     for d in corpus.real_documents():
         doc = run(read_document(d.path))
         rows = both = 0
-        for block in doc.blocks:
+        for i, block in enumerate(doc.blocks):
             if block.kind == "table":
-                r = read_table(block, context=doc.text[max(0, block.start - 120) : block.start])
+                hint = _header_line_before(doc, i, _config())
+                r = read_table(block, context=doc.text[max(0, block.start - 120) : block.start], header_hint=hint)
                 rows += r.indicator_rows
                 both += r.indicator_rows_with_target_and_actual
         mine: dict[tuple[int, int], dict[str, tuple[int, int]]] = {}
