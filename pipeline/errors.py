@@ -70,6 +70,8 @@ class Messages:
     MEMORY_LIMIT = "processing needed more than the limit of {mb:,} MB of memory (raise --max-memory to allow more)"
     WORKER_DIED = "the worker process died while processing this file (exit code {code}); the file may be malformed"
     WORKER_START = "a batch worker could not start: {detail}"
+    UNKNOWN_ENGINE = "unknown engine '{engine}'; choose one of {known}"
+    NOT_A_FOLDER = "{path} is not a folder; jixiao batch reads a folder (use jixiao extract for single files)"
     DASK_MISSING = "the dask engine needs dask.distributed, which is not installed: pip install 'jixiao[dask]'"
     DASK_CONNECT = "cannot connect to the Dask scheduler at {address}: {detail}"
     DASK_LOST = "the Dask worker processing this file was lost ({detail}); run again with --retry-failed"

@@ -137,7 +137,7 @@ def list_inputs(folder: Path, *, exclude: tuple[Path, ...] = ()) -> list[Path]:
     """Every non-hidden file under `folder`, sorted, absolute; `exclude` (our own outputs) left out."""
     folder = Path(folder).resolve()
     if not folder.is_dir():
-        raise ConfigError(Messages.NOT_FOUND + f": {folder}")
+        raise ConfigError(Messages.NOT_A_FOLDER.format(path=folder))
     skip = {p.resolve() for p in exclude}
     files = []
     for f in sorted(folder.rglob("*")):
@@ -204,7 +204,7 @@ def run_batch(
 ) -> BatchSummary:
     """Process every file under `input_dir` not already in `db`; see the module docstring."""
     if engine not in ENGINES:
-        raise ConfigError(f"unknown engine '{engine}'; choose one of {', '.join(ENGINES)}")
+        raise ConfigError(Messages.UNKNOWN_ENGINE.format(engine=engine, known=", ".join(ENGINES)))
     db = Path(db).resolve()
     outputs = (db, db.with_name(db.name + ".wal"), *((Path(parquet),) if parquet else ()))
     files = list_inputs(input_dir, exclude=outputs)
