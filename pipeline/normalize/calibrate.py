@@ -156,7 +156,8 @@ def cross_validate(obs: Observations, *, folds: int = 5) -> dict[str, dict]:
             if not test.any():
                 continue
             x = np.asarray(obs.features[family])
-            cal = _calibrator(family).fit(x[~test], y[~test])
+            groups = np.array([d for d, _, _ in rows])
+            cal = _calibrator(family).fit(x[~test], y[~test], groups=groups[~test])
             held[test] = cal.predict(x[test])
         out[family] = {
             "n": len(rows), "documents": len(docs), "accuracy": float(y.mean()),
@@ -166,21 +167,23 @@ def cross_validate(obs: Observations, *, folds: int = 5) -> dict[str, dict]:
 
 
 def _calibrator(family: str):
-    """Logistic maps everywhere: over the features for amounts (strongly regularized: few
-    documents) and indicators, over the fused score alone (Platt scaling) for the others.
-    Chosen by the document-level CV of `benchmarks/normalize_calibration.py`."""
+    """Logistic maps everywhere: over the features for amounts and indicators, over the fused
+    score alone (Platt scaling) for the others; the regularization is chosen on the training
+    documents by an inner document-level CV (compare `benchmarks/normalize_calibration.py`)."""
     if family == "amounts":
-        return LogisticCalibrator(names=AMOUNT_FEATURES, c=0.1)
+        return LogisticCalibrator(names=AMOUNT_FEATURES, c=None)
     if family == "indicators":
-        return LogisticCalibrator(names=INDICATOR_FEATURES, c=1.0)
-    return LogisticCalibrator(names=("fused",), c=1.0)
+        return LogisticCalibrator(names=INDICATOR_FEATURES, c=None)
+    return LogisticCalibrator(names=("fused",), c=None)
 
 
 def fit(obs: Observations) -> CalibrationSet:
     cals = {}
     for family, rows in obs.rows.items():
         if rows:
-            cals[family] = _calibrator(family).fit(obs.features[family], [c for _, _, c in rows])
+            cals[family] = _calibrator(family).fit(
+                obs.features[family], [c for _, _, c in rows], groups=[d for d, _, _ in rows]
+            )
     return CalibrationSet(cals)
 
 

@@ -103,21 +103,40 @@ def indicator_features(doc: Document, ind) -> list[float]:
 class LogisticCalibrator:
     """P(correct | features): a logistic regression (scikit-learn contract; state in `coef_`, `intercept_`)."""
 
-    def __init__(self, *, names: tuple[str, ...] = (), c: float = 1.0) -> None:
+    def __init__(self, *, names: tuple[str, ...] = (), c: float | None = 1.0, grid: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0)) -> None:
         self.names = names
-        self.c = c
+        self.c = c  # None: chosen from `grid` by an inner document-level CV on the training data
+        self.grid = grid
 
-    def fit(self, features, correct) -> LogisticCalibrator:
-        from sklearn.linear_model import LogisticRegression
-
+    def fit(self, features, correct, groups=None) -> LogisticCalibrator:
         x = np.asarray(features, dtype=float)
         y = np.asarray(correct, dtype=int)
+        self.c_ = self.c if self.c is not None else self._choose_c(x, y, groups)
+        return self._fit(x, y, self.c_)
+
+    def _choose_c(self, x, y, groups) -> float:
+        groups = np.asarray(groups if groups is not None else np.arange(len(y)))
+        names = sorted(set(groups.tolist()))
+        fold = np.array([names.index(g) % 3 for g in groups])
+        best = (float("inf"), self.grid[0])
+        for c in self.grid:
+            held = np.zeros(len(y))
+            for k in range(3):
+                test = fold == k
+                if test.any() and (~test).any():
+                    held[test] = LogisticCalibrator(c=c)._fit(x[~test], y[~test], c).predict(x[test])
+            best = min(best, (ece(held, y), c))
+        return best[1]
+
+    def _fit(self, x, y, c: float) -> LogisticCalibrator:
+        from sklearn.linear_model import LogisticRegression
+
         if len(set(y.tolist())) < 2:
             self.coef_ = [0.0] * x.shape[1]
             rate = min(max(float(y.mean()) if len(y) else 0.5, 1e-3), 1 - 1e-3)
             self.intercept_ = float(np.log(rate / (1 - rate)))
             return self
-        lr = LogisticRegression(C=self.c, max_iter=2000).fit(x, y)
+        lr = LogisticRegression(C=c, max_iter=2000).fit(x, y)
         self.coef_ = [float(v) for v in lr.coef_[0]]
         self.intercept_ = float(lr.intercept_[0])
         return self
@@ -128,7 +147,8 @@ class LogisticCalibrator:
         return 1 / (1 + np.exp(-z))
 
     def to_dict(self) -> dict:
-        return {"kind": "logistic", "names": list(self.names), "coef": self.coef_, "intercept": self.intercept_}
+        return {"kind": "logistic", "names": list(self.names), "c": getattr(self, "c_", self.c), "coef": self.coef_,
+                "intercept": self.intercept_}  # fmt: skip
 
     @classmethod
     def from_dict(cls, d: dict) -> LogisticCalibrator:
