@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.ingest.numbering import Numbering, is_table_title, match_numbering
+from pipeline.ingest.numbering import LEVEL_HINT, Numbering, is_table_title, match_numbering
 from pipeline.schema import Block, Document
 
 # styles whose heading starts the tree again at the top
@@ -185,6 +185,10 @@ def doc_title(doc: Document, first_heading: int) -> Heading | None:
     return None
 
 
+def _hint(style: str) -> int:
+    return LEVEL_HINT.get(style, 2)
+
+
 def section_tree(doc: Document) -> list[Heading]:
     """Headings with levels (1 = top) and section ends, in text order, the preamble first."""
     headings = find_headings(doc)
@@ -207,6 +211,10 @@ def section_tree(doc: Document) -> list[Heading]:
         if h.style in stack:
             del stack[stack.index(h.style) + 1 :]
         else:
+            # a conventionally senior style (一、) never nests under a junior one (1、, ①):
+            # close those first (a form's goal list or a table's items before the report body)
+            while stack and _hint(stack[-1]) > _hint(h.style):
+                stack.pop()
             stack.append(h.style)
         h.level = len(stack)
     text = doc.text
