@@ -68,10 +68,13 @@ class DocumentBuilder:
         recovered: bool = False,
     ) -> Block | None:
         """A table as rows of cell texts; `merged` marks (row, col) cells that copy a merged cell."""
-        rows = [row for row in rows if any(_content(c).strip() for c in row)]
-        if not rows:
+        kept = [i for i, row in enumerate(rows) if any(_content(c).strip() for c in row)]
+        if not kept:
             return None
-        merged = merged or set()
+        # `merged` speaks of the rows as given: re-index it past the empty rows dropped here
+        new_index = {old: new for new, old in enumerate(kept)}
+        merged = {(new_index[r], c) for r, c in (merged or set()) if r in new_index}
+        rows = [rows[i] for i in kept]
         self._separate()
         table_start = self._length
         out_rows: list[list[Cell]] = []
