@@ -54,7 +54,9 @@ if __name__ == "__main__":
     for code in sorted(set(r["found"]) | set(r["missed"])):
         total = r["found"][code] + r["missed"][code]
         print(f"  {code:24s} recall {r['found'][code]}/{total} = {r['found'][code] / total:.2f}")
-    print(f"  false-flag rate on documents without an injected inconsistency: {len(r['false'])}/{r['clean']}"
-          f" = {len(r['false']) / max(r['clean'], 1):.3f}")
+    print(
+        f"  false-flag rate on documents without an injected inconsistency: {len(r['false'])}/{r['clean']}"
+        f" = {len(r['false']) / max(r['clean'], 1):.3f}"
+    )
     for name, codes in r["false"][:20]:
         print("   ", name, codes)

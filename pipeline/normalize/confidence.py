@@ -36,7 +36,12 @@ def our_reading(doc: Document) -> dict[tuple[int, int], tuple[str, str, str]]:
     from pipeline.normalize.settings import load_settings
 
     default = "budget_initial" if doc.doc_kind == "target_table" else None
-    return {(a.start, a.end): (a.stage, a.flow, a.schema_item) for a in label_amounts(doc, load_settings(), default_stage=default)}
+    return {
+        (a.start, a.end): (a.stage, a.flow, a.schema_item)
+        for a in label_amounts(doc, load_settings(), default_stage=default)
+    }
+
+
 INDICATOR_FEATURES = (
     "fused", "log_evidence", "has_target", "has_actual", "target_op", "target_number", "target_qualitative",
     "has_weight", "has_score", "comparable", "name_length", "from_table", "from_mentions", "name_has_value",
@@ -89,7 +94,11 @@ def indicator_features(doc: Document, ind) -> list[float]:
     first = ind.evidence[0] if ind.evidence else None
     import re
 
-    probs = [m.score for m in doc.mentions if first and m.label == "INDICATOR" and m.start < first.end and first.start < m.end]
+    probs = [
+        m.score
+        for m in doc.mentions
+        if first and m.label == "INDICATOR" and m.start < first.end and first.start < m.end
+    ]
     return [
         ind.confidence, float(np.log1p(len(ind.evidence))), t is not None, ind.actual is not None,
         bool(t and t.op), bool(t and t.value is not None), bool(t and t.qualitative), ind.weight is not None,
@@ -103,7 +112,9 @@ def indicator_features(doc: Document, ind) -> list[float]:
 class LogisticCalibrator:
     """P(correct | features): a logistic regression (scikit-learn contract; state in `coef_`, `intercept_`)."""
 
-    def __init__(self, *, names: tuple[str, ...] = (), c: float | None = 1.0, grid: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0)) -> None:
+    def __init__(
+        self, *, names: tuple[str, ...] = (), c: float | None = 1.0, grid: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0)
+    ) -> None:
         self.names = names
         self.c = c  # None: chosen from `grid` by an inner document-level CV on the training data
         self.grid = grid
@@ -260,7 +271,10 @@ class CalibrationSet:
         load_meta(Path(path))
         raw = load_json(Path(path) / WEIGHTS_FILE)
         return cls(
-            {k: (LogisticCalibrator if v.get("kind") == "logistic" else IsotonicCalibrator).from_dict(v) for k, v in raw.items()}
+            {
+                k: (LogisticCalibrator if v.get("kind") == "logistic" else IsotonicCalibrator).from_dict(v)
+                for k, v in raw.items()
+            }
         )
 
 

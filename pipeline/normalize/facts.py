@@ -16,9 +16,20 @@ _LABELLED_UNIT = r"(?:部门[（(]单位[）)]名称|单位名称|部门名称|�
 _SCORE = re.compile(
     r"(?P<cue>部门整体绩效自评得分|自评得分|评价得分|自评总分|总得分|综合得分|项目自评分|自评分)[（(]?分?[)）]?\s*[:：为是|\s]*\s*(?:为\s*)?(?P<s>[0-9]+(?:\.[0-9]+)?)"
 )
-_GRADE = re.compile(r"(?:评价等级|绩效等级|综合等级|自评等级)\s*(?:为|是|：|:|确定为)?\s*[“\"「『]?(?P<g>优秀|良好|一般|较差|优|良|中|差)(?![\u4e00-\u9fff])|自评(?:结果)?为\s*[“\"]?(?P<g2>优秀|良好|一般|较差)")
+_GRADE = re.compile(
+    r"(?:评价等级|绩效等级|综合等级|自评等级)\s*(?:为|是|：|:|确定为)?\s*[“\"「『]?(?P<g>优秀|良好|一般|较差|优|良|中|差)(?![\u4e00-\u9fff])|自评(?:结果)?为\s*[“\"]?(?P<g2>优秀|良好|一般|较差)"
+)
 _LEADING = re.compile(r"^(?:[0-9]*日|年度|我单位|纳入|关于|对|为|在|由|根据)+")
-_SCORE_PRIORITY = ["部门整体绩效自评得分", "自评得分", "评价得分", "自评总分", "总得分", "综合得分", "项目自评分", "自评分"]
+_SCORE_PRIORITY = [
+    "部门整体绩效自评得分",
+    "自评得分",
+    "评价得分",
+    "自评总分",
+    "总得分",
+    "综合得分",
+    "项目自评分",
+    "自评分",
+]
 
 
 def _span(s: int, e: int) -> Span:
@@ -37,10 +48,14 @@ def fiscal_year(doc: Document, settings: Settings) -> tuple[int | None, Fact | N
     if m:
         counts = Counter(int(x.group(1)) for x in m)
         year, n = counts.most_common(1)[0]
-        return year, Fact(confidence=0.5 * n / len(m), evidence=[_span(x.start(1), x.end(1)) for x in m if int(x.group(1)) == year])
+        return year, Fact(
+            confidence=0.5 * n / len(m), evidence=[_span(x.start(1), x.end(1)) for x in m if int(x.group(1)) == year]
+        )
     for mention in doc.mentions:
         if mention.label == "YEAR" and mention.attrs.get("year"):
-            return int(mention.attrs["year"]), Fact(confidence=0.4 * mention.score, evidence=[_span(mention.start, mention.end)])
+            return int(mention.attrs["year"]), Fact(
+                confidence=0.4 * mention.score, evidence=[_span(mention.start, mention.end)]
+            )
     return None, None
 
 
@@ -64,7 +79,10 @@ def unit_name(doc: Document, settings: Settings) -> tuple[str | None, Fact | Non
         if m.label == "UNIT_NAME":
             vote(m.text, 0.9 * m.score, m.start, m.end)
     head = text[:800]
-    for m in re.finditer(rf"(?P<n>{name_re})(?:部门|单位)?\s*(?:[（(][^）)]*[）)])?\s*(?:(?:19|20)[0-9]{{2}}\s*年|整体|关于|部门整体)", head):
+    for m in re.finditer(
+        rf"(?P<n>{name_re})(?:部门|单位)?\s*(?:[（(][^）)]*[）)])?\s*(?:(?:19|20)[0-9]{{2}}\s*年|整体|关于|部门整体)",
+        head,
+    ):
         vote(m.group("n"), 0.8, m.start("n"), m.end("n"))
     for m in re.finditer(rf"(?m)^\s*(?P<n>{name_re})\s*$", text[-300:]):
         off = len(text) - 300 if len(text) > 300 else 0
@@ -124,7 +142,7 @@ def evaluation(doc: Document) -> Evaluation:
     candidates = [(m.group("cue"), float(m.group("s")), m.start("s"), m.end("s")) for m in _SCORE.finditer(text)]
     candidates = [c for c in candidates if 0 <= c[1] <= 100]
     if candidates:
-        cue, score, s, e = min(candidates, key=lambda c: (_SCORE_PRIORITY.index(c[0]), c[2]))
+        _, score, s, e = min(candidates, key=lambda c: (_SCORE_PRIORITY.index(c[0]), c[2]))
         score_span = _span(s, e)
         conf = 0.85 if len({c[1] for c in candidates}) == 1 else 0.7
     for t in score_totals(doc):

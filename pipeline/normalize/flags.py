@@ -32,7 +32,9 @@ CODES = {
 }
 
 _PCT = r"(?P<pct>[0-9]+(?:\.[0-9]+)?)\s*[%％]"
-_GROWTH_AFTER = re.compile(rf"^\s*[，,、]?\s*(?:同比|比上年)?\s*(?P<dir>增长|下降|减少|增加|降低|上升|增幅为?|降幅为?)(?:了|为)?\s*{_PCT}")
+_GROWTH_AFTER = re.compile(
+    rf"^\s*[，,、]?\s*(?:同比|比上年)?\s*(?P<dir>增长|下降|减少|增加|降低|上升|增幅为?|降幅为?)(?:了|为)?\s*{_PCT}"
+)
 _DECREASE = ("减少", "下降", "降低", "降幅", "节约")
 
 
@@ -82,7 +84,9 @@ def _sum_flag(total: LabeledAmount, parts: list[LabeledAmount], what: str, setti
     )
 
 
-def _first_after(amounts: list[LabeledAmount], i: int, item: str, limit: int, stop_items: tuple[str, ...] = ()) -> LabeledAmount | None:
+def _first_after(
+    amounts: list[LabeledAmount], i: int, item: str, limit: int, stop_items: tuple[str, ...] = ()
+) -> LabeledAmount | None:
     origin = amounts[i]
     for a in amounts[i + 1 :]:
         if a.start - origin.end > limit:
@@ -146,7 +150,14 @@ def check_shares(doc: Document, amounts: list[LabeledAmount], settings: Settings
                 head = h
                 break
         if head is None and "三公" in text[p0 : a.start]:
-            head = next((h for h in reversed(amounts[:i]) if h.item == "three_public" and h.stage == "actual" and h.share is None and not h.delta), None)
+            head = next(
+                (
+                    h
+                    for h in reversed(amounts[:i])
+                    if h.item == "three_public" and h.stage == "actual" and h.share is None and not h.delta
+                ),
+                None,
+            )
         if head is None or head.value_yuan <= 0:
             continue
         computed = a.value_yuan / head.value_yuan * 100
@@ -195,9 +206,23 @@ def check_rates(doc: Document, amounts: list[LabeledAmount], settings: Settings)
         before = [a for a in amounts if prev_p0 <= a.start and a.end <= m.start() and not a.delta and a.share is None]
         if len(before) < 2:
             continue
-        actual = next((a for a in reversed(before) if a.stage == "actual" and any(c in text[max(0, a.start - 10) : a.start] for c in actual_cues[:-1])), None)
+        actual = next(
+            (
+                a
+                for a in reversed(before)
+                if a.stage == "actual" and any(c in text[max(0, a.start - 10) : a.start] for c in actual_cues[:-1])
+            ),
+            None,
+        )
         if actual is None:
-            actual = next((a for a in reversed(before) if a.stage == "actual" and not re.search("结转|结余", text[max(0, a.start - 8) : a.start])), None)
+            actual = next(
+                (
+                    a
+                    for a in reversed(before)
+                    if a.stage == "actual" and not re.search("结转|结余", text[max(0, a.start - 8) : a.start])
+                ),
+                None,
+            )
         if actual is None:
             continue
         budget = next((b for b in reversed(before) if b.end <= actual.start and b.stage.startswith("budget")), None)
@@ -292,9 +317,9 @@ def check_scores(doc: Document, settings: Settings) -> list[Flag]:
         if len(items) < 3:
             continue
         for row in funding_rows(doc):
-            if row.label.end <= total.cell.start and row.number("分值") is not None and row.number("得分") is not None:
-                if not any(w is row.columns["分值"] for _, w, _ in items):
-                    items.append((row.label, row.columns["分值"], row.columns["得分"]))
+            scored = row.number("分值") is not None and row.number("得分") is not None
+            if scored and row.label.end <= total.cell.start and not any(w is row.columns["分值"] for _, w, _ in items):
+                items.append((row.label, row.columns["分值"], row.columns["得分"]))
         weight_sum = sum(w.number for _, w, _ in items if w is not None)
         expected = total.weight.number if total.weight is not None else 100.0
         if abs(weight_sum - expected) > tol:
@@ -434,8 +459,12 @@ _GE = r"(?:≥|>=|＞=|\\geq|\\ge)"
 _LE = r"(?:≤|<=|＜=|\\leq|\\le)"
 _SCALE = (
     re.compile(rf"得分\s*\$?\s*{_GE}\s*\$?\s*(?P<lo>[0-9]+(?:\.[0-9]+)?)\s*分?\s*(?:的)?为\s*[“\"]?{_GRADES}"),
-    re.compile(rf"(?P<lo>[0-9]+(?:\.[0-9]+)?)\s*\$?\s*{_LE}\s*\$?\s*得分\s*\$?\s*[<＜]\s*\$?\s*[0-9.]+\s*分?\s*(?:的)?为\s*[“\"]?{_GRADES}"),
-    re.compile(rf"(?P<lo>[0-9]+(?:\.[0-9]+)?)\s*分\s*[（(]?含[^）)]*[）)]?\s*(?:以上|及以上)?\s*(?:的)?为\s*[“\"]?{_GRADES}"),
+    re.compile(
+        rf"(?P<lo>[0-9]+(?:\.[0-9]+)?)\s*\$?\s*{_LE}\s*\$?\s*得分\s*\$?\s*[<＜]\s*\$?\s*[0-9.]+\s*分?\s*(?:的)?为\s*[“\"]?{_GRADES}"
+    ),
+    re.compile(
+        rf"(?P<lo>[0-9]+(?:\.[0-9]+)?)\s*分\s*[（(]?含[^）)]*[）)]?\s*(?:以上|及以上)?\s*(?:的)?为\s*[“\"]?{_GRADES}"
+    ),
 )
 
 

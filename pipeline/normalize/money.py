@@ -15,7 +15,15 @@ from pipeline.normalize.settings import Settings
 from pipeline.schema import Document, Mention
 
 # Words that contain 预算 but name a kind of fund, not a budget figure.
-FUND_WORDS = ("一般公共预算", "政府性基金预算", "国有资本经营预算", "社会保险基金预算", "预算单位", "预算绩效", "部门预算项目")
+FUND_WORDS = (
+    "一般公共预算",
+    "政府性基金预算",
+    "国有资本经营预算",
+    "社会保险基金预算",
+    "预算单位",
+    "预算绩效",
+    "部门预算项目",
+)
 SENTENCE_END = "。；;\t|"  # table cells are sentences of their own
 # A line break ends a paragraph unless it only wraps a long line of prose mid-sentence.
 _WRAP_MIN = 24
@@ -46,10 +54,18 @@ def paragraph_bounds(text: str, pos: int) -> tuple[int, int]:
 def sentence_start(text: str, pos: int) -> int:
     p0, _ = paragraph_bounds(text, pos)
     return max([p0] + [text.rfind(c, p0, pos) + 1 for c in SENTENCE_END])
-DELTA_BEFORE = re.compile(r"(?:增加|减少|增长|下降|降低|上升|节约|结余|增减|减|增)(?:了)?[ \t]*(?:（减少）|\(减少\))?[ \t]*$")
+
+
+DELTA_BEFORE = re.compile(
+    r"(?:增加|减少|增长|下降|降低|上升|节约|结余|增减|减|增)(?:了)?[ \t]*(?:（减少）|\(减少\))?[ \t]*$"
+)
 SHARE_AFTER = re.compile(r"^[ \t]*[，,]?[ \t]*占(?:比)?[ \t]*(?P<pct>[0-9]+(?:\.[0-9]+)?)[ \t]*[%％]")
 # Sub-items of the “三公” total keep their own name for the parts-vs-total check.
-SUBITEMS = {"three_public_trip": "three_public", "three_public_car": "three_public", "three_public_reception": "three_public"}
+SUBITEMS = {
+    "three_public_trip": "three_public",
+    "three_public_car": "three_public",
+    "three_public_reception": "three_public",
+}
 
 
 @dataclass

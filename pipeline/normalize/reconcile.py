@@ -46,8 +46,8 @@ def fill_unspecified(extracted: list[Mention], ours: list[Mention]) -> list[Ment
         same = next((o for o in ours if o.start < m.end and m.start < o.end), None)
         if same is not None and any(m.attrs.get(k, _UNSPEC[k]) == _UNSPEC[k] for k in _UNSPEC):
             attrs = dict(m.attrs)
-            for k in _UNSPEC:
-                if attrs.get(k, _UNSPEC[k]) == _UNSPEC[k] and same.attrs.get(k, _UNSPEC[k]) != _UNSPEC[k]:
+            for k, unspecified in _UNSPEC.items():
+                if attrs.get(k, unspecified) == unspecified and same.attrs.get(k, unspecified) != unspecified:
                     attrs[k] = same.attrs[k]
                     attrs[f"{k}_score"] = same.attrs.get(f"{k}_score", same.score)
                     if k == "item" and not attrs.get("item_text"):
@@ -126,7 +126,9 @@ def fuse(probabilities: list[float], *, agreement: float = 0.5) -> float:
 
 # --- indicators ---------------------------------------------------------------------------
 
-_NAME_JUNK = re.compile(r"^(?:[★☆*\s]+|指标[0-9]+[.．:：、]|[0-9]+[.．、]|其中[:：]|（[0-9一二三四五六七八九十]+）|\([0-9]+\))+")
+_NAME_JUNK = re.compile(
+    r"^(?:[★☆*\s]+|指标[0-9]+[.．:：、]|[0-9]+[.．、]|其中[:：]|（[0-9一二三四五六七八九十]+）|\([0-9]+\))+"
+)
 _PROSE_TARGET = re.compile(
     r"(?P<name>[\u4e00-\u9fff“”\"]{3,24}?)(?<![不计划目标为])\s*(?:的?(?:年初)?(?:目标值?|计划值?)(?:为|是)?)?\s*(?P<op>达到|大于等于|大于|不少于|不低于|高于|超过|小于等于|小于|低于|不超过|控制在)\s*"
     r"(?P<v>[0-9]+(?:\.[0-9]+)?\s*(?:万人|场次|人次|%|％|场|人|次|个|项|户|天|万元|元)(?:以上|以下|以内)?)"
@@ -174,7 +176,9 @@ def mentions_from_relations(doc: Document) -> list[IndicatorMention]:
             t = doc.mentions[r.tail]
             im.spans.append((t.start, t.end))
             if r.label in ("target", "actual") and t.attrs.get("value"):
-                v = Value.model_validate({k: t.attrs["value"].get(k) for k in Value.model_fields if k in t.attrs["value"]})
+                v = Value.model_validate(
+                    {k: t.attrs["value"].get(k) for k in Value.model_fields if k in t.attrs["value"]}
+                )
                 v = v.model_copy(update={"confidence": t.score * r.score})
                 setattr(im, r.label, v)
             elif r.label in ("weight", "score") and t.attrs.get("number") is not None:
@@ -210,7 +214,9 @@ def mentions_from_prose(doc: Document) -> list[IndicatorMention]:
         v = parse_value(m.group("op") + m.group("v"))
         if v is None:
             continue
-        im = IndicatorMention(name=name, span=(m.start("name"), m.end("name")), target=v, source="rules", probability=0.6)
+        im = IndicatorMention(
+            name=name, span=(m.start("name"), m.end("name")), target=v, source="rules", probability=0.6
+        )
         im.spans = [im.span, (m.start("op"), m.end("v"))]
         out.append(im)
     return out
@@ -242,9 +248,13 @@ def reconcile_indicators(mentions: list[IndicatorMention]) -> list[Indicator]:
             probs = [m.probability for m in c]
             conf = fuse(probs)
             if target is not None and target.confidence is None:
-                target = target.model_copy(update={"confidence": fuse([m.probability for m in c if m.target is not None])})
+                target = target.model_copy(
+                    update={"confidence": fuse([m.probability for m in c if m.target is not None])}
+                )
             if actual is not None and actual.confidence is None:
-                actual = actual.model_copy(update={"confidence": fuse([m.probability for m in c if m.actual is not None])})
+                actual = actual.model_copy(
+                    update={"confidence": fuse([m.probability for m in c if m.actual is not None])}
+                )
             spans = sorted({s for m in c for s in m.spans})
             out.append(Indicator(
                 name=name, level1=next((m.level1 for m in c if m.level1), None), level2=next((m.level2 for m in c if m.level2), None),

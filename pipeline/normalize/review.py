@@ -99,12 +99,17 @@ def render(doc: Document) -> str:
         for a in doc.amounts
     )
     indicators = "".join(_indicator_row(i) for i in doc.indicators)
+    fact_values = (
+        ("unit_name", doc.unit_name),
+        ("fiscal_year", doc.fiscal_year),
+        ("doc_kind", doc.doc_kind),
+        ("evaluation", f"{doc.evaluation.score} {doc.evaluation.grade or ''}"),
+    )
     facts = "".join(
         f"<tr><td>{escape(k)}</td><td>{escape(str(v))}</td><td>{doc.facts[k].confidence:.2f}</td><td>"
         + " ".join(_link(e.start, e.end, f"[{i + 1}]") for i, e in enumerate(doc.facts[k].evidence))
         + "</td></tr>"
-        for k, v in (("unit_name", doc.unit_name), ("fiscal_year", doc.fiscal_year), ("doc_kind", doc.doc_kind),
-                     ("evaluation", f"{doc.evaluation.score} {doc.evaluation.grade or ''}"))  # fmt: skip
+        for k, v in fact_values
         if k in doc.facts
     )
     legend = "".join(f'<span style="background:{c}">{escape(k)}</span>' for k, c in COLOURS.items())

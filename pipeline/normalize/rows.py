@@ -17,7 +17,9 @@ from pipeline.schema import Document, Value
 
 _NUMBER = re.compile(r"^[0-9]+(?:\.[0-9]+)?$")
 _SPLIT = re.compile(r"[|\t\n]| {2,}|\u3000+")
-_HEADING = re.compile(r"^(?:产出|效益|满意度|投入|过程|成本|质量|数量|时效|社会效益|经济效益|生态效益|可持续影响|服务对象满意度)?指标[（(]?[0-9.]*分?[）)]?$|^[（(][0-9.]+ ?分[）)]$")
+_HEADING = re.compile(
+    r"^(?:产出|效益|满意度|投入|过程|成本|质量|数量|时效|社会效益|经济效益|生态效益|可持续影响|服务对象满意度)?指标[（(]?[0-9.]*分?[）)]?$|^[（(][0-9.]+ ?分[）)]$"
+)
 _TRAILING_NUMBER = re.compile(r"[\u4e00-\u9fff。）)》”]([0-9]+(?:\.[0-9]+)?)$")
 _TOTAL_INLINE = re.compile(r"^(总分|得分合计|自评得分合计)\s+[0-9]+(?:\.[0-9]+)?(?:\s+[0-9]+(?:\.[0-9]+)?)?$")
 _TOTAL = re.compile(r"^(?:总分|得分合计|合计|总计|自评得分合计)$")
@@ -167,7 +169,10 @@ def score_totals(doc: Document) -> list[ScoreTotal]:
         inline = _TOTAL_INLINE.match(c.text)
         if inline:  # 总分 100 97 in one cell
             label = Cell(inline.group(1), c.start, c.start + len(inline.group(1)))
-            nums = [Cell(m.group(0), c.start + m.start(), c.start + m.end()) for m in re.finditer(r"[0-9]+(?:\.[0-9]+)?", c.text[inline.end(1) :])]
+            nums = [
+                Cell(m.group(0), c.start + m.start(), c.start + m.end())
+                for m in re.finditer(r"[0-9]+(?:\.[0-9]+)?", c.text[inline.end(1) :])
+            ]
             nums = [Cell(n.text, n.start + inline.end(1), n.end + inline.end(1)) for n in nums]
             out.append(ScoreTotal(label, nums[0], nums[1]) if len(nums) == 2 else ScoreTotal(label, None, nums[0]))
             continue
@@ -232,7 +237,9 @@ def score_items(doc: Document, total: ScoreTotal) -> tuple[list[tuple[Cell, Cell
     return items, missing
 
 
-_FUNDING_COLUMNS = re.compile(r"(年初预算数|全年[（(]?调整[）)]?预算数|全年预算数|预算数|全年执行数|执行数|分值|权重|执行率|得分)")
+_FUNDING_COLUMNS = re.compile(
+    r"(年初预算数|全年[（(]?调整[）)]?预算数|全年预算数|预算数|全年执行数|执行数|分值|权重|执行率|得分)"
+)
 _COLUMN_SYNONYMS = {"权重": "分值"}
 _FUNDING_LABEL = re.compile(r"(年度资金总额|资金总额)[:：]?")
 

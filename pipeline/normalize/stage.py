@@ -36,13 +36,17 @@ class NormalizeStage(Stage):
     requires = ("text",)
     assigns = ("amounts", "indicators", "flags", "facts", "evaluation", "unit_name", "fiscal_year", "doc_kind")
 
-    def __init__(self, *, config: str = str(DEFAULT_SETTINGS), calibration: str = DEFAULT_CALIBRATION, calibrate: bool = True) -> None:
+    def __init__(
+        self, *, config: str = str(DEFAULT_SETTINGS), calibration: str = DEFAULT_CALIBRATION, calibrate: bool = True
+    ) -> None:
         self.config = config
         self.calibration = calibration
         self.calibrate = calibrate
         self._settings = load_settings(config)
         path = resolve_path(calibration)
-        self._calibrators = CalibrationSet.from_disk(path) if calibrate and (Path(path) / "calibration.json").is_file() else None
+        self._calibrators = (
+            CalibrationSet.from_disk(path) if calibrate and (Path(path) / "calibration.json").is_file() else None
+        )
 
     def __call__(self, doc: Document) -> Document:
         return normalize(doc, settings=self._settings, calibrators=self._calibrators)

@@ -19,8 +19,13 @@ from pipeline.ingest import read_document
 CONTRADICTIONS = {
     # 人员经费 + 公用经费 ≠ 基本支出 (by 0.01万元); 占86.11% / 19.28% / 6.16% vs computed shares;
     # 下降26.52% vs 26.53% and 增长8% vs 80% (三公); score items vs 得分合计; 174.57元 vs 174.57万元
-    "seeds/001_70d2fb4dfce1c169.txt": {"parts_total_mismatch", "share_mismatch", "growth_rate_mismatch",
-                                        "score_sum_mismatch", "unit_mismatch"},
+    "seeds/001_70d2fb4dfce1c169.txt": {
+        "parts_total_mismatch",
+        "share_mismatch",
+        "growth_rate_mismatch",
+        "score_sum_mismatch",
+        "unit_mismatch",
+    },
     # 83.47% stated for 8.70 / 10.42 = 83.49%; three prose targets restated differently (150/130 场 …)
     "seeds/002_47f93f5bc22d6461.txt": {"rate_mismatch", "indicator_target_conflict"},
     # “三公” parts 57.54 vs total 57.53; 占0.30% vs 0.31%

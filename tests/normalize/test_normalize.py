@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.extract.numbers import parse_value
 from pipeline.core import Pipeline
+from pipeline.extract.numbers import parse_value
 
 # the stages that need no trained model: the tests run without models/
 MODEL_FREE_STAGES = ("numbers", "tables", "normalize")
