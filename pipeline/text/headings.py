@@ -44,7 +44,7 @@ class Heading:
     title: str
     start: int
     title_end: int
-    style: str  # a numbering style, or table_title, heading (reader-marked), toc, title
+    style: str  # a numbering style, or table_title, headingN (reader-marked, level N), toc, title
     number: str | None
     value: int | None
     level: int = 1
@@ -111,7 +111,12 @@ def find_headings(doc: Document) -> list[Heading]:
             if hit is None:
                 continue
             s, e, numbering = hit
-            style = numbering.style if numbering else ("heading" if block.kind == "heading" else "table_title")
+            if numbering:
+                style = numbering.style
+            elif block.kind == "heading":  # a reader's heading (DOCX style, HTML hN): its level ranks it
+                style = f"heading{block.level or 1}"
+            else:
+                style = "table_title"
             found.append(
                 Heading(
                     title=text[pos + s : pos + e],
@@ -186,6 +191,8 @@ def doc_title(doc: Document, first_heading: int) -> Heading | None:
 
 
 def _hint(style: str) -> int:
+    if style.startswith("heading") and style[7:].isdigit():
+        return int(style[7:])
     return LEVEL_HINT.get(style, 2)
 
 

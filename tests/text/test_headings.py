@@ -94,3 +94,26 @@ def test_trees_of_the_real_documents(real_documents):
         starts = [h.start for h in heads]
         assert starts == sorted(starts)
     assert sections > 300
+
+
+def test_docx_heading_styles_give_levels(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_heading("青山县某单位2026年度自评报告", level=0)
+    d.add_heading("部门概况", level=1)
+    d.add_paragraph("本单位内设科室3个。")
+    d.add_heading("存在问题", level=1)
+    d.add_paragraph("一是预算编制不细。")
+    d.add_heading("具体问题", level=2)
+    d.add_paragraph("二是指标难以量化。")
+    d.add_heading("改进措施", level=1)
+    d.add_paragraph("加强预算编制管理。")
+    path = tmp_path / "h.docx"
+    d.save(path)
+    doc = read_document(path)
+    tree = [(h.level, doc.text[h.start : h.title_end]) for h in section_tree(doc)]
+    assert [t for _, t in tree] == ["青山县某单位2026年度自评报告", "部门概况", "存在问题", "具体问题", "改进措施"]
+    levels = dict((t, lvl) for lvl, t in tree)
+    assert levels["具体问题"] == levels["存在问题"] + 1
+    assert levels["改进措施"] == levels["存在问题"] == levels["部门概况"]

@@ -65,8 +65,9 @@ def test_ascii_runs_cut_as_jieba_does():
 
 @pytest.mark.corpus
 @pytest.mark.slow
-def test_engines_cut_the_real_documents_identically(real_documents):
-    jieba_seg, rjieba_seg = get_segmenter("jieba"), get_segmenter("rjieba")
+@pytest.mark.parametrize("hmm", [True, False])
+def test_engines_cut_the_real_documents_identically(real_documents, hmm):
+    jieba_seg, rjieba_seg = get_segmenter("jieba", hmm=hmm), get_segmenter("rjieba", hmm=hmm)
     differing = []
     tokens = 0
     for doc in real_documents:
