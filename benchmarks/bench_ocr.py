@@ -25,10 +25,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO))
 
-from ingest.fixtures import char_accuracy, items_text  # noqa: E402
-from ingest.render import render_page, sample_report  # noqa: E402
+from ingest.fixtures import char_accuracy, items_text
+from ingest.render import render_page, sample_report
 
-from pipeline.ingest import read_document  # noqa: E402
+from pipeline.ingest import read_document
 
 FLOOR_SECONDS = 3.0
 FLOOR_ACCURACY = 0.90
@@ -68,7 +68,9 @@ def main() -> None:
     print(f"first read (loads the models): {first:.2f} s")
     print(f"runs: {', '.join(f'{t:.2f}' for t in times)}")
     print(f"median: {seconds:.2f} s/page (floor ≤ {FLOOR_SECONDS}) {'ok' if seconds <= FLOOR_SECONDS else 'OVER'}")
-    print(f"CPU time: {statistics.median(cpu):.2f} s/page (both cores' work; wall time on an idle 2-core machine is less)")
+    print(
+        f"CPU time: {statistics.median(cpu):.2f} s/page (both cores' work; wall time on an idle 2-core machine is less)"
+    )
     print(f"speed: {chars / seconds:.0f} characters/s")
     print(f"accuracy: {accuracy:.4f} (floor ≥ {FLOOR_ACCURACY}) {'ok' if accuracy >= FLOOR_ACCURACY else 'UNDER'}")
     print(f"blocks: {len(doc.blocks)} ({len(tables)} table, {sum(len(t.rows) for t in tables)} rows)")

@@ -19,7 +19,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from ingest.render import render_page, sample_report, save_pdf  # noqa: E402
+from ingest.render import render_page, sample_report, save_pdf
 
 FIXED_TIME = datetime.datetime(2026, 1, 1)
 
@@ -38,8 +38,10 @@ SELF_EVALUATION_FORM = [
     ("heading", "年度总体目标完成情况", 2),
     (
         "paragraph",
-        "全年帮扶困难职工346人，发放助学金41人次，开展送温暖活动18场，受助职工满意度95.6%，"
-        "年度目标基本完成。资金发放及时率未达到100%，原因是两个乡镇申报材料报送滞后。",
+        (
+            "全年帮扶困难职工346人，发放助学金41人次，开展送温暖活动18场，受助职工满意度95.6%，"
+            "年度目标基本完成。资金发放及时率未达到100%，原因是两个乡镇申报材料报送滞后。"
+        ),
     ),
     (
         "table",

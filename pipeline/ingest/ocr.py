@@ -13,6 +13,7 @@ engine uses both cores already).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import statistics
@@ -389,7 +390,7 @@ def _paragraphs(rows: list[_Row], boxes: list[_Box], line_h: float) -> list[tupl
         return []
     left = _mode_edge([r.x0 for r in rows], line_h)
     right = float(np.percentile([b.x1 for b in boxes], 90))
-    gaps = [b.y0 - a.y1 for a, b in zip(rows, rows[1:]) if b.y0 > a.y1]
+    gaps = [b.y0 - a.y1 for a, b in itertools.pairwise(rows) if b.y0 > a.y1]
     usual_gap = statistics.median(gaps) if gaps else 0.5 * line_h
     ems = [e for e in (_em(r) for r in rows) if e is not None]
     body_em = statistics.median(ems) if ems else None

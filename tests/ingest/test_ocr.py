@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pypdfium2 as pdfium
 import pytest
-from PIL import Image
 from ingest.fixtures import char_accuracy, items_text
 from ingest.render import render_page, sample_report, save_pdf
+from PIL import Image
 
 from pipeline.errors import IngestError
 from pipeline.ingest import read_document
@@ -21,8 +22,10 @@ SHORT_PAGE = [
     ("heading", "一、项目概况", 2),
     (
         "paragraph",
-        "云岭县总工会职工书屋建设项目年初预算安排资金12.80万元，全年实际支出11.96万元，"
-        "新建职工书屋六个，购置图书3200册，惠及职工1450人。",
+        (
+            "云岭县总工会职工书屋建设项目年初预算安排资金12.80万元，全年实际支出11.96万元，"
+            "新建职工书屋六个，购置图书3200册，惠及职工1450人。"
+        ),
     ),
 ]
 SECOND_PAGE = [
@@ -101,10 +104,11 @@ def test_ruled_table_comes_back_as_cells_in_rows_and_columns(png_doc):
 
 
 @pytest.mark.slow
-def test_unruled_table_is_found_by_alignment():
+def test_unruled_table_is_found_by_alignment_in_an_rgb_array():
     items = [("heading", "三、绩效指标完成情况", 2), ("table", PLAIN_TABLE), ("paragraph", "以上指标均已完成。")]
     builder = DocumentBuilder()
-    added = ocr_image(builder, render_page(items, dpi=300, size_mm=HALF_A4, ruled=False), page=3)
+    pixels = np.asarray(render_page(items, dpi=300, size_mm=HALF_A4, ruled=False).convert("RGB"))
+    added = ocr_image(builder, pixels, page=3)
     doc = builder.build(path=Path("cols.png"), data=b"cols", fmt="image", pages=1, ocr=True)
     assert added == len(doc.text.replace("\t", "").replace("\n", ""))
     (table,) = tables(doc)
