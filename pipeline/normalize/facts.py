@@ -12,7 +12,12 @@ from pipeline.normalize.rows import score_totals
 from pipeline.normalize.settings import Settings
 from pipeline.schema import Document, Evaluation, Fact, Span
 
-_LABELLED_UNIT = r"(?:部门[（(]单位[）)]名称|单位名称|部门名称|填报单位[（(]盖章[）)]|单位[（(]盖章[）)]|实施单位|预算单位名称|资金使用单位)"
+_LABELLED_UNIT = (
+    r"(?:部门[（(]单位[）)]名称|单位名称|部门名称|填报单位[（(]盖章[）)]|单位[（(]盖章[）)]|实施单位|预算单位名称|资金使用单位"
+    r"|来源|发布机构|主管部门)"
+)
+# an organ named as the issuer of a cited document is not the reporting unit
+_CITED = re.compile(r"(?:根据|按照|依据|经|《)[^》。\n]{0,30}$")
 _SCORE = re.compile(
     r"(?P<cue>部门整体绩效自评得分|自评得分|评价得分|自评总分|总得分|综合得分|项目自评分|自评分)[（(]?分?[)）]?\s*[:：为是|\s]*\s*(?:为\s*)?(?P<s>[0-9]+(?:\.[0-9]+)?)"
 )
@@ -20,13 +25,14 @@ _GRADE = re.compile(
     r"(?:评价等级|绩效等级|综合等级|自评等级)\s*(?:为|是|：|:|确定为)?\s*[“\"「『]?(?P<g>优秀|良好|一般|较差|优|良|中|差)(?![\u4e00-\u9fff])|自评(?:结果)?为\s*[“\"]?(?P<g2>优秀|良好|一般|较差)"
 )
 _LEADING = re.compile(r"^(?:[0-9]*日|年度|我单位|纳入|关于|对|为|在|由|根据)+")
+# the document's overall score before the scores of its items and projects
 _SCORE_PRIORITY = [
     "部门整体绩效自评得分",
-    "自评得分",
-    "评价得分",
-    "自评总分",
     "总得分",
     "综合得分",
+    "自评总分",
+    "评价得分",
+    "自评得分",
     "项目自评分",
     "自评分",
 ]
@@ -65,6 +71,8 @@ def unit_name(doc: Document, settings: Settings) -> tuple[str | None, Fact | Non
     votes: dict[str, list[tuple[float, int, int]]] = {}
 
     def vote(name: str, weight: float, s: int, e: int) -> None:
+        if _CITED.search(text[max(0, s - 30) : s]):
+            return
         lead = _LEADING.match(name)
         if lead:
             name, s = name[lead.end() :], s + lead.end()
@@ -116,8 +124,8 @@ def doc_kind(doc: Document, settings: Settings) -> tuple[str, Fact]:
         labels = Counter(s.label for s in doc.sections)
         return "other", Fact(confidence=0.5 if not labels else 0.4)
     first_pos = min(i for i, _, _ in found)
-    # the kind named first in the title region wins; a tie goes to the order above
-    i, kind, word = min(found, key=lambda f: (f[0] > first_pos + 40, order.index(f[1]), f[0]))
+    # in the title region (the first cue and 40 characters on) the longest cue wins; a tie goes to the order above
+    i, kind, word = min(found, key=lambda f: (f[0] > first_pos + 40, -len(f[2]), order.index(f[1]), f[0]))
     kinds = {k for _, k, _ in found}
     conf = 0.9 if len(kinds) == 1 else 0.7
     pos = doc.text.find(word[:2])

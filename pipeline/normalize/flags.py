@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+from pipeline.extract.numbers import qualitative_words
 from pipeline.normalize.money import LabeledAmount, paragraph_bounds
 from pipeline.normalize.rows import Row, funding_rows, indicator_rows, score_items, score_totals
 from pipeline.normalize.settings import Settings
@@ -380,7 +381,9 @@ def check_indicators(indicators: list[Indicator]) -> list[Flag]:
     for ind in indicators:
         t = ind.target
         # a bare number with neither operator nor unit is too weak a reading to contradict another
-        if t is not None and (t.op or t.unit or t.qualitative) and len(ind.name) >= 3:
+        # free text read as a target (a remark, another row's name) is too weak to contradict
+        known = t is not None and (t.value is not None or t.qualitative in qualitative_words())
+        if known and (t.op or t.unit or t.qualitative) and len(ind.name) >= 3:
             by.setdefault((ind.name, ind.subject), []).append(ind)
     out = []
     for (name, _), group in by.items():
