@@ -223,8 +223,11 @@ def mentions_from_prose(doc: Document) -> list[IndicatorMention]:
 
 
 def _same_target(a: Value | None, b: Value | None) -> bool:
+    """Compatible targets: a bare number (no operator, no unit) agrees with the same number written in full."""
     if a is None or b is None:
         return True
+    if a.value is not None and a.value == b.value and (None in (a.unit, b.unit) or a.unit == b.unit):
+        return a.op is None or b.op is None or a.op == b.op
     return (a.op or ">=", a.value, a.unit, a.qualitative) == (b.op or ">=", b.value, b.unit, b.qualitative)
 
 
@@ -244,6 +247,12 @@ def reconcile_indicators(mentions: list[IndicatorMention]) -> list[Indicator]:
             best_target = next((m for m in c if m.target is not None), None)
             best_actual = next((m for m in c if m.actual is not None), None)
             target = best_target.target if best_target else None
+            if target is not None and target.value is not None and (target.op is None or target.unit is None):
+                # a table's bare number completed by the same number written in full elsewhere
+                full = next((m.target for m in c if m.target is not None and m.target.value == target.value
+                             and m.target.op and m.target.unit), None)  # fmt: skip
+                if full is not None:
+                    target = target.model_copy(update={"op": target.op or full.op, "unit": target.unit or full.unit})
             actual = best_actual.actual if best_actual else None
             probs = [m.probability for m in c]
             conf = fuse(probs)
