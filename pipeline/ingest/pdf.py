@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from io import BytesIO
@@ -37,6 +38,14 @@ REPEAT_SHARE = 0.5
 MAX_UNMAPPED_SHARE = 0.3
 # table finding is skipped on pages with more ruling lines and boxes than this (charts, maps)
 MAX_RULINGS = 5000
+# a zlib stream may inflate to at most this, and past RATIO_CHECKED_BYTES to at most MAX_STREAM_RATIO
+# times its packed size (scanned pages packed with Flate reach ~100 MB at 600 dpi, ratio < 50)
+MAX_STREAM_BYTES = 512 * 1024 * 1024
+RATIO_CHECKED_BYTES = 64 * 1024 * 1024
+MAX_STREAM_RATIO = 200
+# references followed from one before a chain is taken for a loop
+MAX_REFERENCE_CHAIN = 64
+_STREAM_START = re.compile(rb"(?<!end)stream\r?\n")
 # a line at least this much larger than the body text is a heading
 HEADING_RATIO = 1.15
 PAGE_NUMBER = re.compile(
@@ -92,6 +101,8 @@ def read(path: Path, data: bytes) -> Document:
     try:
         if len(pdfium_doc) == 0:
             raise IngestError(Messages.CORRUPT.format(fmt="pdf", detail="it has no pages"))
+        check_stream_sizes(data)
+        _bound_reference_chains()
         pages: list[PageContent] = []
         with pdfplumber.open(BytesIO(data)) as pdf:
             for n, page in enumerate(pdf.pages, 1):
@@ -118,6 +129,52 @@ def read(path: Path, data: bytes) -> Document:
     finally:
         pdfium_doc.close()
 
+
+
+def check_stream_sizes(data: bytes, *, limit: int = MAX_STREAM_BYTES, ratio: int = MAX_STREAM_RATIO) -> None:
+    """Refuse a PDF with a zlib stream that inflates past `limit` bytes, or past `ratio` times its
+    packed size once over `RATIO_CHECKED_BYTES` (a decompression bomb). Each stream is inflated in
+    bounded chunks and thrown away, so the check itself stays small in memory."""
+    for found in _STREAM_START.finditer(data):
+        start = found.end()
+        if len(data) < start + 2 or data[start] & 0x0F != 8 or (data[start] * 256 + data[start + 1]) % 31:
+            continue  # not a zlib header (another filter, or encrypted)
+        end = data.find(b"endstream", start)
+        packed = data[start : end if end > 0 else len(data)]
+        allowed = min(limit, max(RATIO_CHECKED_BYTES, ratio * len(packed)))
+        inflater = zlib.decompressobj()
+        size, pending = 0, packed
+        try:
+            while pending and size <= allowed:
+                size += len(inflater.decompress(pending, 1 << 20))
+                pending = inflater.unconsumed_tail
+        except zlib.error:
+            continue  # a damaged stream: pdfminer copes or fails on its own
+        if size > allowed:
+            raise IngestError(
+                Messages.PDF_STREAM_BOMB.format(offset=start, size=allowed, ratio=size / max(len(packed), 1))
+            )
+
+
+def _bound_reference_chains() -> None:
+    """Make pdfminer fail on a loop of references (1 0 R → 2 0 R → 1 0 R), which it follows forever."""
+    from pdfminer.pdfparser import PDFSyntaxError
+    from pdfminer.pdftypes import PDFObjRef
+
+    if getattr(PDFObjRef.resolve, "_bounded", False):
+        return
+    single_step = PDFObjRef.resolve
+
+    def resolve(self, default=None):
+        target = single_step(self, default=default)
+        for _ in range(MAX_REFERENCE_CHAIN):
+            if not isinstance(target, PDFObjRef):
+                return target
+            target = single_step(target, default=default)
+        raise PDFSyntaxError(f"a chain of more than {MAX_REFERENCE_CHAIN} references from object {self.objid} (a loop)")
+
+    resolve._bounded = True
+    PDFObjRef.resolve = resolve
 
 
 def _page_content(page, number: int) -> PageContent:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+import zlib
 from io import BytesIO
 
 from pipeline.errors import IngestError, Messages
@@ -10,6 +11,11 @@ from pipeline.schema import SourceFormat
 
 # the most an Office file (docx, xlsx) may unpack to, by the sizes its zip directory declares
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+# a member this large that unpacks to more than MAX_RATIO times its packed size is a zip bomb
+# (XML packs 5-30×; a run of one repeated byte ~1000×)
+RATIO_CHECKED_BYTES = 16 * 1024 * 1024
+MAX_RATIO = 200
+_CHUNK = 1 << 20
 
 _IMAGE_MAGIC = (
     (b"\x89PNG\r\n\x1a\n", "png"),
@@ -97,3 +103,23 @@ def check_unpacked_size(data: bytes, *, fmt: str, limit: int = MAX_UNPACKED_BYTE
     size = sum(info.file_size for info in infos)
     if size > limit:
         raise IngestError(Messages.UNPACKS_TOO_LARGE.format(fmt=fmt, size=size, limit=limit))
+    for info in infos:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > RATIO_CHECKED_BYTES and ratio > MAX_RATIO:
+            raise IngestError(
+                Messages.ZIP_RATIO.format(fmt=fmt, member=info.filename, size=info.file_size, ratio=ratio, limit=MAX_RATIO)
+            )
+    _check_members_unpack(data, infos, fmt=fmt)
+
+
+def _check_members_unpack(data: bytes, infos: list[zipfile.ZipInfo], *, fmt: str) -> None:
+    """Unpack every member in bounded chunks, so that one that lies about its size (a zip bomb
+    declaring a few bytes) fails here on its CRC, before a parser reads it whole into memory."""
+    archive = zipfile.ZipFile(BytesIO(data))
+    for info in infos:
+        try:
+            with archive.open(info) as member:
+                while member.read(_CHUNK):
+                    pass
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as e:
+            raise IngestError(Messages.ZIP_MEMBER_LIES.format(fmt=fmt, member=info.filename, detail=e)) from e
