@@ -110,6 +110,42 @@ def ngram_features(prefix: str, text: str, *, n: tuple[int, ...] = (1, 2)) -> di
     return feats
 
 
+# Cue words of each attribute value; the nearest one before an amount is a strong hint.
+STAGE_CUES = {
+    "budget_adjusted": ("调整后预算", "调整预算", "全年预算", "（调整）预算", "(调整)预算"),
+    "actual": ("决算", "实际", "执行数", "执行", "到位", "支出了", "完成", "使用", "拨付", "支付", "发放", "收到"),
+    "budget_initial": ("年初预算", "预算数", "预算安排", "预算为", "预算总", "安排", "预算", "下达", "申请", "批复"),
+    "delta": ("增加", "减少", "增长", "下降", "节约", "相比", "比上年", "同比", "较上年"),
+}
+ITEM_CUES = {
+    "three_public": ("三公", "因公出国", "公务用车", "公务接待"),
+    "personnel": ("人员经费", "工资福利", "对个人和家庭"),
+    "public": ("公用经费", "商品和服务"),
+    "basic": ("基本支出",),
+    "project": ("项目支出", "项目资金", "专项资金", "专项经费"),
+    "total": ("合计", "总计", "总收入", "总支出", "总额", "资金总额", "收支总", "共计"),
+}
+FLOW_CUES = {"income": ("收入", "下达", "拨款", "收到", "资金来源"), "expenditure": ("支出", "经费", "使用", "发放"), "both": ("收入、支出", "收支")}
+FUND_KINDS = ("一般公共预算", "政府性基金预算", "国有资本经营预算", "社会保险基金预算", "预算单位", "预算绩效", "预算管理", "预算编制")
+
+
+def nearest_cue_features(prefix: str, context: str, cues: dict[str, tuple[str, ...]]) -> dict[str, float]:
+    """Which attribute value has the cue nearest to the end of `context`, and how near each is."""
+    for kind in FUND_KINDS:
+        context = context.replace(kind, "#" * len(kind))
+    best, best_pos = None, -1
+    feats: dict[str, float] = {}
+    for value, words in cues.items():
+        pos = max((context.rfind(w) + len(w) for w in words if w in context), default=-1)
+        if pos >= 0:
+            feats[f"{prefix}dist={value}"] = 1.0 - min(len(context) - pos, 60) / 60
+            if pos > best_pos:
+                best, best_pos = value, pos
+    if best is not None:
+        feats[f"{prefix}nearest={best}"] = 1.0
+    return feats
+
+
 def money_features(text: str, mention: Mention) -> dict[str, float]:
     """Features of a MONEY mention for its stage, flow and item classifiers."""
     before = clause_before(text, mention.start)
@@ -117,6 +153,12 @@ def money_features(text: str, mention: Mention) -> dict[str, float]:
     line = text[line_start : text.find("\n", mention.end) if "\n" in text[mention.end :] else len(text)]
     feats = cue_features("b:", before)
     feats.update(ngram_features("n:", before[-10:]))
+    sentence = clause_before(text, mention.start, limit=120)
+    for prefix, cues in (("stage:", STAGE_CUES), ("item:", ITEM_CUES), ("flow:", FLOW_CUES)):
+        feats.update(nearest_cue_features(prefix, before, cues))
+        feats.update(nearest_cue_features("s" + prefix, sentence, cues))
+    header = text[max(0, mention.start - 300) : line_start]
+    feats.update(nearest_cue_features("h:stage:", header, STAGE_CUES))
     feats.update(cue_features("l:", line, near=40))
     head = text[max(0, mention.start - 600) : mention.start]
     j, k = head.rfind("决算"), head.rfind("预算")
