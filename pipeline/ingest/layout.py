@@ -85,13 +85,34 @@ VALUE_TOKEN = re.compile(
     rf"|每\S{{1,3}}{_NUMBER}\S{{0,3}}|(?:{QUALITATIVE}))$"
 )
 HEADER_CELL = re.compile(
-    r"^(?:[一二三四]级指标|(?:年度|全年)?(?:指标值|目标值|实际值|完成值|实际完成值|实际完成指标值|预期目标)"
-    r"|分值|得分|权重|指标名称|指标内容|绩效指标|指标|指标性质|计量单位|单位|备注|评分标准|"
+    r"^(?:[一二三四]级指标|(?:年度|全年)?(?:绩效)?(?:指标值|目标值|实际值|完成值|实际完成值|实际完成指标值|预期目标)"
+    r"|分值|(?:自评)?得分|权重|指标名称|指标内容|绩效指标|指标|(?:绩效)?指标性质|(?:计量|度量)?单位|备注|评分标准|"
     r"(?:偏差|未完成)原因(?:分析)?(?:及|和)?(?:拟采取的)?(?:改进措施)?"
-    r"|(?:全年|年初)?(?:预算数|执行数|执行率)(?:[（(][A-Z/×0-9%]{1,12}[）)])?"
+    r"|(?:全年|年初|调整后)?(?:预算数|执行数|预算执行数|执行率|预算执行率)(?:[（(][A-Z/×0-9%]{1,12}[）)])?"
+    r"|(?:年度|全年)?(?:绩效)?(?:指标值|目标值|实际值|完成值)[（(][A-Z/×0-9%]{1,12}[）)]"
+    r"|(?:项目)?资金(?:情况)?[（(]万?元[）)]"
     r"|主要内容|任务名称|项目名称|项目|科目|类别|名称|序号"
     r"|实际完成情况|完成情况|目标实际完成情况)$"
 )
+# what a header word says its column holds (whitespace rows and one-cell-per-line records are
+# cut into cells by these): labels on the left, then values, operators, units, numbers, text
+_BRACKET_NOTE = re.compile(r"[（(][^（）()]{1,10}[）)]$")
+HEADER_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern))
+    for kind, pattern in (
+        ("label", r"^(?:[一二三四]级指标|指标名称|指标内容|绩效指标|指标|项目|项目名称|名称|科目|类别|任务名称|主要内容"
+                  r"|(?:项目)?资金(?:情况|来源)?)$"),
+        ("nature", r"^(?:绩效)?指标(?:性质|方向)$"),
+        ("unit", r"^(?:计量|度量)?单位$"),
+        ("number", r"^(?:分值|(?:自评)?得分|权重|评分)$"),
+        ("value", r"^(?:(?:年度|全年)?(?:绩效)?(?:指标值|目标值|实际值|完成值|实际完成值|实际完成指标值|预期目标|预期值)"
+                  r"|(?:全年|年初|调整后)?(?:预算数|执行数|预算执行数|执行率|预算执行率|决算数)"
+                  r"|(?:目标)?实际完成情况|完成情况)$"),
+        ("text", r"^(?:(?:偏差|未完成)原因\S{0,12}|备注|评分标准|说明)$"),
+    )
+)  # fmt: skip
+NATURE_WORD = re.compile(r"^(?:[≥≤<>=＜＞＝]=?|>=|<=|定性|定量|正向|反向|正向指标|反向指标|大于等于|小于等于|等于|大于|小于)$")
+LONE_OP = re.compile(r"^(?:[≥≤<>=＜＞＝]=?|>=|<=|约|不低于|不高于|不少于|不超过|达到|大于|小于)$")
 LEAD_TAB = re.compile(r"^ *\t")
 MD_SEPARATOR = re.compile(r"^\|(?:\s*:?-{3,}:?\s*\|)+\s*$")
 PIPE_PADDING = re.compile(r"\|[ \t]*\|[ \t|]*$")
@@ -114,6 +135,16 @@ def strip(text: MappedText) -> MappedText:
 
 def is_value(token: str) -> bool:
     return VALUE_TOKEN.match(token) is not None
+
+
+def header_kind(word: str) -> str | None:
+    """The kind of column a header word names (`年度指标值(A)` → "value"), None if unknown."""
+    s = _BRACKET_NOTE.sub("", word.replace(" ", ""))
+    return next((kind for kind, pattern in HEADER_KINDS if pattern.match(s)), None)
+
+
+def _is_unit_only(token: str) -> bool:
+    return bool(token) and not any(ch.isdigit() for ch in token) and re.fullmatch(_UNIT, token) is not None
 
 
 def tokens(line: MappedText) -> list[MappedText]:
@@ -292,6 +323,134 @@ def _grid_table(items: list[tuple[MappedText, _GridLine | None]]) -> tuple[list[
     return rows, shape
 
 
+# --- records cut by the header's columns (whitespace rows, label lines, one cell per line) ----
+BLANK = MappedText("", [])
+BARE_NUMBER = re.compile(r"^\d+(?:\.\d+)?分?$")
+# a cell of a text column (偏差原因) in a stream of cells: long, or saying why
+REASON = re.compile(r"原因|影响|未完成|未达|[，。；,;]")
+
+
+def header_kinds(words: list[str]) -> list[str | None] | None:
+    """Column kinds of a header row, or None when the words are not a header: three known
+    header words or more, two thirds of all, a label column first and a value column."""
+    kinds = [header_kind(w) for w in words]
+    known = sum(k is not None for k in kinds)
+    if len(words) < 3 or known < 3 or known * 3 < 2 * len(words) or any(len(w) > 20 for w in words):
+        return None
+    if kinds[0] != "label" or not any(k in ("value", "number") for k in kinds):
+        return None
+    return kinds
+
+
+def _label_columns(kinds: list[str | None]) -> int:
+    return next((c for c, k in enumerate(kinds) if k not in ("label", None)), len(kinds))
+
+
+def _opens_values(cells: list[MappedText], pos: int) -> bool:
+    t = cells[pos].text
+    return is_value(t) or NATURE_WORD.match(t) is not None
+
+
+def _cut_record(
+    cells: list[MappedText], pos: int, kinds: list[str | None], *, whole: bool
+) -> tuple[list[MappedText], int]:
+    """One record from `cells[pos:]` under a header of `kinds`: its label cells up to the first
+    value, fitted to the label columns (a missing 一级/二级 cell left blank on the left), then
+    one cell per value column where the next cell suits it (blank where it does not). An
+    operator or a unit standing alone joins its number when the header has no column for it.
+    `whole`: the cells are one line's, so a text column takes the rest and nothing is left over.
+    Returns the row and the position after it."""
+    n, n_labels = len(cells), _label_columns(kinds)
+    labels: list[MappedText] = []
+    while pos < n and not _opens_values(cells, pos):
+        labels.append(cells[pos])
+        pos += 1
+    row = _fit(labels, len(labels), n_labels) if labels else [BLANK] * n_labels
+    has_nature, has_unit = "nature" in kinds, "unit" in kinds
+    last = ""  # text of the last value taken
+    for kind in kinds[n_labels:]:
+        cell: MappedText | None = None
+        t = cells[pos].text if pos < n else ""
+        if not t:
+            pass
+        elif kind == "nature":
+            cell = cells[pos] if NATURE_WORD.match(t) else None
+        elif kind == "unit":
+            cell = cells[pos] if last[-1:].isdigit() and _is_unit_only(t) else None
+        elif kind == "number":
+            cell = cells[pos] if BARE_NUMBER.match(t) else None
+        elif kind == "text":
+            if whole:
+                cell = join(cells[pos:])
+                pos = n - 1
+            elif len(t) >= 12 or REASON.search(t):
+                cell = cells[pos]
+        elif not has_nature and LONE_OP.match(t) and pos + 1 < n and is_value(cells[pos + 1].text):
+            cell = cells[pos] + cells[pos + 1]
+            pos += 1
+        elif is_value(t) or (last in ("定性", "定量") and len(t) <= 16 and not t.endswith("指标")):
+            cell = cells[pos]
+        if cell is None:
+            row.append(BLANK)
+            continue
+        pos += 1
+        if kind not in ("nature", "unit", "number", "text") and not has_unit and pos < n:
+            if cell.text[-1:].isdigit() and _is_unit_only(cells[pos].text):
+                cell, pos = cell + cells[pos], pos + 1
+        row.append(cell)
+        last = cell.text
+    if whole and pos < n:
+        row.extend(cells[pos:])  # cells no column took: kept, at the end
+        pos = n
+    while len(row) > len(kinds) and not row[-1].text:
+        row.pop()
+    # a text column left blank at the end of a row is no cell
+    while len(row) > n_labels and not row[-1].text and kinds[len(row) - 1] == "text":
+        row.pop()
+    return row, pos
+
+
+def _scan_header_rows(
+    lines: list[MappedText], i: int, kinds: list[str | None]
+) -> tuple[list[list[MappedText]], TableShape, int] | None:
+    """A whitespace-separated header line at `i` and the rows under it, each line a record (or
+    label lines, then a line of values: a row's labels wrapped or written one per line)."""
+    n = len(lines)
+    rows = [tokens(lines[i])]
+    pending: list[MappedText] = []
+    end = j = i + 1
+    separate = 0
+    while j < n:
+        s = lines[j].text
+        if not s:
+            j += 1
+            continue
+        if "|" in s or "\t" in s or _is_prose(s):
+            break
+        toks = tokens(lines[j])
+        if header_kinds([t.text for t in toks]) is not None:
+            break  # another table's header
+        values = "。" not in s and any(_opens_values(toks, k) for k in range(len(toks)))
+        if values and (len(toks) >= 2 or pending):
+            separate += bool(pending) and _opens_values(toks, 0)
+            row, _ = _cut_record(pending + toks, 0, kinds, whole=True)
+            rows.append(row)
+            pending = []
+            end = j + 1
+        elif len(s) <= 30 and len(toks) <= 3 and len(pending) < MAX_PENDING_LABELS:
+            numbering = match_numbering(s)
+            if numbering is not None and numbering.style in HEADING_STYLES:
+                break
+            pending.append(lines[j])  # a label line is one cell (its spaces belong to it)
+        else:
+            break
+        j += 1
+    records = [r for r in rows[1:] if sum(1 for c in r if c.text) >= 2]
+    if len(records) < 2:
+        return None
+    return rows, ("label_values" if separate * 2 >= len(records) else "grid"), end
+
+
 # --- shape (b): one cell per line between blank lines -----------------------------------------
 def _header_at(cells: list[MappedText], p: int) -> tuple[list[MappedText], int]:
     """Header cells from `p`, pieces of a header cell wrapped over short lines joined
@@ -376,7 +535,7 @@ def lines_to_blocks(lines: list[MappedText]) -> list[RawBlock]:
     para: list[MappedText] = []  # lines of the paragraph being built
     para_last = -1  # index of its last line
     # scans starting before these indices are known to fail (a later start reads a suffix of the run)
-    tab_scan_failed = pipe_scan_failed = cells_scan_failed = 0
+    tab_scan_failed = pipe_scan_failed = cells_scan_failed = header_scan_failed = 0
     para_kind: BlockKind = "paragraph"
     para_level: int | None = None
 
@@ -427,6 +586,16 @@ def lines_to_blocks(lines: list[MappedText]) -> list[RawBlock]:
                 i = j
                 continue
             pipe_scan_failed = j  # the rest of the run would fail the same way
+        # (c)/(d) whitespace rows under a header line whose words say what each column holds
+        if i >= header_scan_failed and " " in s and (kinds := header_kinds([t.text for t in tokens(lines[i])])):
+            found_rows = _scan_header_rows(lines, i, kinds)
+            if found_rows is not None:
+                rows, shape, j = found_rows
+                flush()
+                blocks.append(RawBlock(kind="table", rows=rows, recovered=True, shape=shape))
+                i = j
+                continue
+            header_scan_failed = i + 1
         # (c)/(d) whitespace grids and label/value lines
         if next_grid[i] - i <= 2 * MAX_PENDING_LABELS + 1:
             table = _scan_grid(lines, i, grids)

@@ -355,6 +355,89 @@ def test_add_blocks_lays_out_tables_and_pages() -> None:
     assert all(doc.text[c.start : c.end] == c.text for row in table.rows for c in row)
 
 
+# --- whitespace rows cut by the header's columns ---------------------------------------------
+NATURE_UNIT_ROWS = """一级指标 二级指标  指标名称 绩效指标性质 绩效指标值  计量单位 实际完成值 分值 自评得分 未完成原因分析
+产出指标  数量指标 举办讲座次数 ≥   12 次  14  10 10
+受训人数 ≥ 300  人 280 10   8 受天气影响 未全部开展
+效益指标 社会效益指标  居民参与度 定性 明显提高 明显提高 10 10
+总分 88"""
+
+
+def test_space_rows_with_nature_and_unit_columns() -> None:
+    blocks = blocks_of(NATURE_UNIT_ROWS)
+    assert [b.kind for b in blocks] == ["table"]
+    assert cells(blocks[0]) == [
+        ["一级指标", "二级指标", "指标名称", "绩效指标性质", "绩效指标值", "计量单位", "实际完成值", "分值", "自评得分", "未完成原因分析"],
+        ["产出指标", "数量指标", "举办讲座次数", "≥", "12", "次", "14", "10", "10"],
+        ["", "", "受训人数", "≥", "300", "人", "280", "10", "8", "受天气影响未全部开展"],
+        ["效益指标", "社会效益指标", "居民参与度", "定性", "明显提高", "", "明显提高", "10", "10"],
+        ["", "", "总分", "", "88", "", "", "", ""],  # a lone number takes the first value column
+    ]
+    assert_offsets(NATURE_UNIT_ROWS, blocks)
+
+
+# after cleaning: `$\geq$ 95\%` reads `≥ 95%`, `$\leq 30$ 万元` reads `≤30 万元`
+SPACED_VALUES = r"""一级指标 二级指标 三级指标 年度指标值(A) 实际完成值 分值 得分
+产出指标 质量指标 验收合格率 $\geq$ 95\%  98%  10 10
+成本指标 单次维护成本 $\leq 30$ 万元 28 万元 10 10
+满意度指标 服务对象满意度指标 住户满意度 $\geq 90\%$ 93% 10 10"""
+
+
+def test_space_rows_join_operators_and_units_to_their_numbers(tmp_path) -> None:
+    from pipeline.ingest.txt import read_text
+
+    doc = read_text(SPACED_VALUES, path=tmp_path / "demo.txt", data=SPACED_VALUES.encode())
+    table = next(b for b in doc.blocks if b.kind == "table")
+    rows = [[c.text for c in row] for row in table.rows]
+    assert rows[1:] == [
+        ["产出指标", "质量指标", "验收合格率", "≥95%", "98%", "10", "10"],
+        ["", "成本指标", "单次维护成本", "≤30万元", "28万元", "10", "10"],
+        ["满意度指标", "服务对象满意度指标", "住户满意度", "≥90%", "93%", "10", "10"],
+    ]
+    assert all(doc.text[c.start : c.end] == c.text for row in table.rows for c in row if c.text)
+
+
+LABEL_LINES_UNDER_HEADERS = """资金情况（万元） 年初预算数 全年预算数 全年执行数 分值 执行率 得分
+年度资金总额
+50.00 52.00 49.40 10 95% 9.5
+其中：财政拨款
+45.00 47.00 44.90
+年度总体目标 完成示范片区的道路养护任务，服务对象满意度达到预期
+一级指标 二级指标 三级指标 年度指标值(A) 实际完成值 分值 得分
+产出指标
+时效指标
+养护完成及时率
+≥95% 97% 20 20
+质量指标
+路面完好率
+≥90% 88% 20 16"""
+
+
+def test_label_lines_then_values_under_lenient_headers() -> None:
+    blocks = blocks_of(LABEL_LINES_UNDER_HEADERS)
+    assert [b.kind for b in blocks] == ["table", "paragraph", "table"]
+    money, indicators = (cells(b) for b in tables(blocks))
+    assert money[1:] == [["年度资金总额", "50.00", "52.00", "49.40", "10", "95%", "9.5"], ["其中：财政拨款", "45.00", "47.00", "44.90", "", "", ""]]
+    assert indicators[1:] == [
+        ["产出指标", "时效指标", "养护完成及时率", "≥95%", "97%", "20", "20"],
+        ["", "质量指标", "路面完好率", "≥90%", "88%", "20", "16"],
+    ]
+    assert tables(blocks)[1].shape == "label_values"
+    assert_offsets(LABEL_LINES_UNDER_HEADERS, blocks)
+
+
+HEADER_WORDS_IN_PROSE = """一级指标 二级指标 指标名称 指标值
+本表的指标按年度计划设定，完成情况见下文的分项说明，此处不再逐项列出。
+各项指标均已完成。
+项目 名称 完成情况 说明
+示范项目 已完成"""
+
+
+def test_header_words_without_records_are_no_table() -> None:
+    blocks = blocks_of(HEADER_WORDS_IN_PROSE)
+    assert not tables(blocks)
+
+
 # --- properties over generated line sequences --------------------------------------------------
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
@@ -368,6 +451,8 @@ LINES = st.sampled_from(
         "预算执行率", ">90% 96% 5 5", "（20 分）", "一级指标", "二级指标", "三级指标", "≥12场", "15场",
         "基本支出 | 120.50 | 118.20 |", "98% | |", "示范表 | ||||", "|", "||||", "项目\t预算数\t执行数",
         "办公经费\t12.5\t11.8", "\t示范单元", "\t", "\t12.5", "The demo unit finished its yearly plan", "for training across all of its offices.",
+        "一级指标 二级指标 指标名称 指标性质 指标值 计量单位 实际完成值 分值 得分 偏差原因", "受训人数 ≥ 300 人 280 10 8 受天气影响",
+        "定性 明显提高 明显提高 10 10", "$\\geq$ 95\\% 98% 10 10", "≥ 12 次 14", "资金情况（万元） 年初预算数 全年执行数 执行率",
     ]
 )  # fmt: skip
 
@@ -397,6 +482,8 @@ def test_adversarial_runs_stay_linear() -> None:
         "\n\n".join(["\t本单位按计划开展示范工作，完成情况良好，群众满意度较高，各项指标均达标。"] * 1500),
         "\n\n".join(["一级指标", "二级指标", "三级指标"] + ["示范"] * 1500),  # a header without records
         "\n\n".join(["指标", "项目", "分值", "示范内容", "说明文字"] * 1000),
+        "\n".join(["一级指标 二级指标 指标名称 指标值 分值", "示范"] * 1500),  # headers without records
+        "\n".join(["一级指标 二级指标 指标名称 指标值 分值"] + ["示范 ≥ 1"] + ["示范"] * 3000),
     ]
     for text in cases:
         blocks = blocks_of(text)
