@@ -468,7 +468,7 @@ def junk_txt(_: Path) -> bytes:
     return bytes(rng.randrange(256) for _ in range(4096))
 
 
-E_CORRUPT = ("damaged or truncated",)
+E_CORRUPT = ("damaged", "truncated", "unsupported format")
 E_ZIP = ("would unpack to", "zip bomb", "damaged or truncated")
 E_XML = ("damaged or truncated", "entit", "depth", "nest")
 E_LIMIT = ("longer than the limit", "memory", "damaged or truncated", "stream")
