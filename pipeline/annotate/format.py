@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Literal
@@ -22,7 +23,8 @@ from pipeline.ingest.offsets import raw_to_clean
 from pipeline.schema import Document
 
 FORMAT = "jixiao.annotations/1"
-ANNOTATIONS_DIR = REPO_ROOT / "data" / "annotations"
+ENV_VAR = "JIXIAO_ANNOTATIONS"  # moves the annotation folder (read at import), e.g. to a working copy
+ANNOTATIONS_DIR = Path(os.environ.get(ENV_VAR) or REPO_ROOT / "data" / "annotations").resolve()
 
 
 def quote_hash(text: str) -> str:

@@ -14,8 +14,11 @@ import shutil
 import tempfile
 import time
 import tomllib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from pipeline.core import DEFAULT_CONFIG, REPO_ROOT, resolve_path
 
@@ -104,23 +107,78 @@ def measure(*, folds: int = 5, config: Path | None = None) -> dict[str, float]:
     figures: dict[str, float] = {}
     sec_cfg = sections_eval.load_config()
     sec = sections_eval.cross_validate(sections_eval.build_dataset(sec_cfg), sec_cfg, folds=folds).metrics(bins=10)
-    flatten("sections", {k: sec[k] for k in ("macro_f1", "accuracy", "ece")}, figures)
-    flatten("sections/f1", {lab: row["f1"] for lab, row in sec["per_label"].items()}, figures)
+    _sections_figures(sec, figures)
+    report = extract_cv(load_gold(), folds=folds, ner_settings=ner_settings()).as_dict()
+    _extract_figures(report, figures)
 
+    obs, _ = calibrate.collect(config)
+    for family, r in calibrate.cross_validate(obs, folds=folds).items():
+        figures[f"calibration/{family}/ece"] = float(r["ece"])
+        figures[f"calibration/{family}/accuracy"] = float(r["accuracy"])
+    return figures
+
+
+def ner_settings(**overrides) -> dict:
+    """The NER's settings of configs/ner.toml (`[model]`), with `overrides` (e.g. fewer epochs)."""
     with resolve_path("configs/ner.toml").open("rb") as fh:
-        ner_settings = dict(tomllib.load(fh).get("model", {}))
-    ner_settings["labels"] = tuple(ner_settings.get("labels", ()))
-    report = extract_cv(load_gold(), folds=folds, ner_settings=ner_settings).as_dict()
+        settings = dict(tomllib.load(fh).get("model", {}))
+    settings.update(overrides)
+    settings["labels"] = tuple(settings.get("labels", ()))
+    return settings
+
+
+def _sections_figures(metrics: dict, figures: dict[str, float]) -> None:
+    flatten("sections", {k: metrics[k] for k in ("macro_f1", "accuracy", "ece")}, figures)
+    flatten("sections/f1", {lab: row["f1"] for lab, row in metrics["per_label"].items()}, figures)
+
+
+def _extract_figures(report: dict, figures: dict[str, float]) -> None:
     for kind in ("entities_exact", "entities_overlap"):
         flatten(f"extract/{kind}", {lab: m["f1"] for lab, m in report[kind].items()}, figures)
     for key, value in report.items():
         if isinstance(value, dict) and "f1" in value:
             figures[f"extract/{key}/f1"] = float(value["f1"])
 
-    obs, _ = calibrate.collect(config)
-    for family, r in calibrate.cross_validate(obs, folds=folds).items():
-        figures[f"calibration/{family}/ece"] = float(r["ece"])
-        figures[f"calibration/{family}/accuracy"] = float(r["accuracy"])
+
+def heldout_figures(
+    train: Collection[str], test: Collection[str], *, root: Path | None = None, ner: dict | None = None
+) -> dict[str, float]:
+    """Figures on the annotated documents named in `test` of models trained only on those named in `train`.
+
+    Names are as in the corpus folder (`corpus/c004.txt`, `seeds/…`); the documents are those of
+    `$JIXIAO_SHARED` with the annotations of `root` (default data/annotations or `$JIXIAO_ANNOTATIONS`).
+    Retrained: the section classifier (with its configured synthetic examples), the NER (settings of
+    configs/ner.toml updated by `ner`) and the relation model; keys as in `measure`, without calibration.
+    """
+    from pipeline.annotate.format import ANNOTATIONS_DIR
+    from pipeline.extract.evaluate import heldout
+    from pipeline.extract.features import load_gold
+    from pipeline.sections import evaluate as sections_eval
+
+    root = root or ANNOTATIONS_DIR
+    train, test = set(train), set(test)
+    if train & test:
+        raise ValueError(f"documents on both sides: {sorted(train & test)}")
+    figures: dict[str, float] = {}
+    sec_cfg = sections_eval.load_config()
+    data = sections_eval.build_dataset(sec_cfg, root=root)
+    fit_idx = np.flatnonzero(np.isin(data.groups, sorted(train)))
+    test_idx = np.flatnonzero(np.isin(data.groups, sorted(test)))
+    clf = sections_eval.fit(data, sec_cfg, train=fit_idx)
+    proba = clf.predict_proba([data.X[i] for i in test_idx])
+    result = sections_eval.CVResult(
+        data.y[test_idx], clf.classes_[proba.argmax(axis=1)].astype(str), proba.max(axis=1), data.groups[test_idx]
+    )
+    _sections_figures(result.metrics(bins=10), figures)
+    golds = load_gold(root=root)
+    report = heldout(
+        [g for g in golds if g.name in train], [g for g in golds if g.name in test], ner_settings=ner_settings(**(ner or {}))
+    )
+    _extract_figures(report.as_dict(), figures)
+    figures["sections/train_documents"] = float(len(set(data.groups[fit_idx])))
+    figures["sections/test_documents"] = float(len(set(data.groups[test_idx])))
+    figures["extract/train_documents"] = float(sum(g.name in train for g in golds))
+    figures["extract/test_documents"] = float(report.documents)
     return figures
 
 

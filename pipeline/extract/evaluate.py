@@ -263,26 +263,49 @@ def cross_validate(
     golds: list[GoldDoc], *, folds: int = 5, ner_settings: dict | None = None, rel_settings: dict | None = None
 ) -> Report:
     """Train per fold on the other folds' documents, predict and score the held-out ones."""
-    from pipeline.core import build_stage, registered
-    from pipeline.extract.ner import NerModel
-    from pipeline.extract.relations import RelationModel
-
     t0 = time.perf_counter()
-    known = registered()
-    extra = [build_stage("tables", {})] if "tables" in known else []
-    normalizer = build_stage("normalize", {}) if "normalize" in known else None
+    extra, normalizer = _stages_around_models()
     report = Report(source="record" if normalizer else "mentions", folds=folds, documents=len(golds))
     for test in folds_by_document([g.name for g in golds], folds):
         train = [g for i, g in enumerate(golds) if i not in set(test)]
-        ner = NerModel(**(ner_settings or {})).fit(
-            [(g.doc.text, [(m.start, m.end, m.label) for m in g.mentions]) for g in train]
-        )
-        rel = RelationModel(**(rel_settings or {})).fit([(g.doc.text, g.mentions, g.relations) for g in train])
-        for i in test:
-            pred = predict_document(golds[i], ner, rel, extra)
-            if normalizer is not None:
-                pred = normalizer(pred)
-            report.add_document(golds[i], pred, record=normalizer is not None)
+        _train_and_score(train, [golds[i] for i in test], report, ner_settings, rel_settings, extra, normalizer)
         logger.info("fold done: %d test documents", len(test))
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def heldout(
+    train: list[GoldDoc], test: list[GoldDoc], *, ner_settings: dict | None = None, rel_settings: dict | None = None
+) -> Report:
+    """Train the NER and the relation model on `train`'s gold once, predict and score `test`'s documents."""
+    t0 = time.perf_counter()
+    extra, normalizer = _stages_around_models()
+    report = Report(source="record" if normalizer else "mentions", folds=1, documents=len(test))
+    _train_and_score(train, test, report, ner_settings, rel_settings, extra, normalizer)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _stages_around_models() -> tuple[list, Any]:
+    """The registered stages the figures go through: tables before the models, normalize after."""
+    from pipeline.core import build_stage, registered
+
+    known = registered()
+    extra = [build_stage("tables", {})] if "tables" in known else []
+    normalizer = build_stage("normalize", {}) if "normalize" in known else None
+    return extra, normalizer
+
+
+def _train_and_score(
+    train: list[GoldDoc], test: list[GoldDoc], report: Report, ner_settings, rel_settings, extra: list, normalizer
+) -> None:
+    from pipeline.extract.ner import NerModel
+    from pipeline.extract.relations import RelationModel
+
+    ner = NerModel(**(ner_settings or {})).fit([(g.doc.text, [(m.start, m.end, m.label) for m in g.mentions]) for g in train])
+    rel = RelationModel(**(rel_settings or {})).fit([(g.doc.text, g.mentions, g.relations) for g in train])
+    for gold in test:
+        pred = predict_document(gold, ner, rel, extra)
+        if normalizer is not None:
+            pred = normalizer(pred)
+        report.add_document(gold, pred, record=normalizer is not None)

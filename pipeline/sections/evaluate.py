@@ -19,6 +19,7 @@ from sklearn.metrics import precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold
 
 from pipeline import modelio
+from pipeline.annotate.format import ANNOTATIONS_DIR
 from pipeline.core import CONFIG_DIR
 from pipeline.sections.classifier import SectionClassifier
 from pipeline.sections.data import annotation_files, load_examples
@@ -57,11 +58,11 @@ class Dataset:
         return len(set(self.groups))
 
 
-def build_dataset(config: dict[str, Any]) -> Dataset:
+def build_dataset(config: dict[str, Any], *, root: Path = ANNOTATIONS_DIR) -> Dataset:
     X: list[SectionFeatures] = []
     y: list[str] = []
     groups: list[str] = []
-    for name, grp in groupby(load_examples(), key=lambda e: e.doc_name):
+    for name, grp in groupby(load_examples(root), key=lambda e: e.doc_name):
         examples = list(grp)
         doc = examples[0].doc
         spans = [(e.start, e.title_end, e.end, e.level) for e in examples]
