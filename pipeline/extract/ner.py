@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 MAX_CHARS = 200
 _BREAKS = "\n。；"
+_FIGURE = re.compile(r"[0-9０-９]|指标")
 
 
 def windows(text: str, *, max_chars: int = MAX_CHARS) -> list[tuple[int, int]]:
@@ -144,10 +145,16 @@ class NerModel:
         del spacy
         return self
 
-    def predict(self, text: str) -> list[tuple[int, int, str, float]]:
-        """(start, end, label, score) for every entity the model finds in `text`."""
+    def predict(self, text: str, *, skip_plain: bool = False) -> list[tuple[int, int, str, float]]:
+        """(start, end, label, score) for every entity the model finds in `text`.
+
+        `skip_plain`: leave out pieces with no digit and no 指标 (prose without figures), which
+        hold few entities; about twice as fast on reports.
+        """
         out = []
         pieces = [(ws, we) for ws, we in windows(text) if text[ws:we].strip()]
+        if skip_plain:
+            pieces = [(ws, we) for ws, we in pieces if _FIGURE.search(text, ws, we)]
         for (ws, _we), doc in zip(pieces, self.nlp_.pipe(text[ws:we] for ws, we in pieces)):
             for ent in doc.ents:
                 out.append((ws + ent.start_char, ws + ent.end_char, ent.label_, 1.0))
@@ -292,8 +299,9 @@ class NerStage(Stage):
     requires = ("text",)
     assigns = ("mentions",)
 
-    def __init__(self, *, model: str = "models/ner") -> None:
+    def __init__(self, *, model: str = "models/ner", skip_plain: bool = True) -> None:
         self.model = model
+        self.skip_plain = skip_plain
         self._model: NerModel | None = None
 
     def __call__(self, doc: Document) -> Document:
@@ -304,7 +312,7 @@ class NerStage(Stage):
             from pipeline.extract.numbers import find_quantities, quantity_mention
 
             quantities = [quantity_mention(q) for q in find_quantities(doc.text)]
-        found = self._model.predict(doc.text)
+        found = self._model.predict(doc.text, skip_plain=self.skip_plain)
         return append_mentions(doc, to_mentions(doc.text, found, quantities))
 
 
