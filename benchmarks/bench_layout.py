@@ -15,7 +15,7 @@ two false-positive counts:
   `tests/ingest/test_corpus_tables.py` (SHAPES, ALSO_TABLES).
 With the gold annotations of `data/annotations/entities/`: annotated target/actual relations
 whose head and tail both land in one table block (`in table`), the ones split between a table
-and text or two tables (`split`: a table cut through a row), and the ones in text.
+and text or two tables (`split`: a table cut through a row), and the ones in text; `read right`: those the table reader links (head and tail overlap).
 """
 
 from __future__ import annotations
@@ -109,6 +109,11 @@ def real(run) -> dict[str, int] | None:
         totals["prose"] += sum(_prose_table(b) for _, b in tables)
         totals["unexp"] += len(tables) if d.name not in expected else 0
 
+        mine: dict[tuple[int, int], dict[str, tuple[int, int]]] = {}
+        for rel in doc.relations:
+            h, t = doc.mentions[rel.head], doc.mentions[rel.tail]
+            mine.setdefault((h.start, h.end), {})[rel.label] = (t.start, t.end)
+
         def table_of(pos: int) -> int | None:
             return next((i for i, b in tables if b.start <= pos < b.end), None)
 
@@ -121,6 +126,9 @@ def real(run) -> dict[str, int] | None:
                 t = project(doc, ents[rel.tail].start, ents[rel.tail].end)
                 th, tt = table_of(h[0]), table_of(t[0])
                 totals["relations"] += 1
+                head = next((k for k in mine if k[0] < h[1] and h[0] < k[1]), None)
+                got = mine[head].get(rel.label) if head else None
+                totals["read right"] += got is not None and got[0] < t[1] and t[0] < got[1]
                 if th is not None and th == tt:
                     totals["in table"] += 1
                 elif th is not None or tt is not None:
@@ -149,7 +157,7 @@ def main() -> None:
         print("real documents not found: skipped")
     else:
         print("real documents")
-        for key in ("docs with tables", "tables", "rows", "prose", "unexp", "relations", "in table", "split", "in text"):
+        for key in ("docs with tables", "tables", "rows", "prose", "unexp", "relations", "in table", "split", "in text", "read right"):
             print(f"  {key:18s} {totals.get(key, 0):6d}")
     print(f"\nCPU {time.process_time() - t0:.1f} s")
 

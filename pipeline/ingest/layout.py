@@ -328,6 +328,7 @@ BLANK = MappedText("", [])
 BARE_NUMBER = re.compile(r"^\d+(?:\.\d+)?分?$")
 # a cell of a text column (偏差原因) in a stream of cells: long, or saying why
 REASON = re.compile(r"原因|影响|未完成|未达|[，。；,;]")
+NO_TEXT = frozenset({"无", "/", "—", "-", "——", "……", "…"})  # an empty text cell written out
 
 
 def header_kinds(words: list[str]) -> list[str | None] | None:
@@ -383,7 +384,7 @@ def _cut_record(
             if whole:
                 cell = join(cells[pos:])
                 pos = n - 1
-            elif len(t) >= 12 or REASON.search(t):
+            elif len(t) >= 12 or REASON.search(t) or t in NO_TEXT:
                 cell = cells[pos]
         elif not has_nature and LONE_OP.match(t) and pos + 1 < n and is_value(cells[pos + 1].text):
             cell = cells[pos] + cells[pos + 1]
@@ -408,6 +409,21 @@ def _cut_record(
     while len(row) > n_labels and not row[-1].text and kinds[len(row) - 1] == "text":
         row.pop()
     return row, pos
+
+
+def _cut_records(cells: list[MappedText], kinds: list[str | None]) -> list[list[MappedText]]:
+    """Records from a stream of cells (one cell per line) under a header of `kinds`."""
+    rows: list[list[MappedText]] = []
+    pos = 0
+    while pos < len(cells):
+        row, nxt = _cut_record(cells, pos, kinds, whole=False)
+        if nxt == pos:  # a value no column takes: a row of its own, never lost
+            row, nxt = [cells[pos]], pos + 1
+        elif not any(c.text for c in row[_label_columns(kinds) :]):
+            row = [c for c in row if c.text]  # labels whose values the excerpt does not have
+        rows.append(row)
+        pos = nxt
+    return rows
 
 
 def _scan_header_rows(
@@ -489,6 +505,7 @@ def _cell_tables(cells: list[MappedText]) -> list[list[list[MappedText]]] | None
         labels: list[MappedText] = []
         values: list[MappedText] = []
         following: tuple[list[MappedText], int] | None = None
+        kinds = header_kinds([h.text for h in header])
         q = p
         while q < len(cells):
             cell = cells[q]
@@ -498,6 +515,8 @@ def _cell_tables(cells: list[MappedText]) -> list[list[list[MappedText]]] | None
                     following = nxt_header
                     break
             q += 1
+            if kinds is not None:
+                continue  # cut by the header's columns below
             if is_value(cell.text):
                 values.append(cell)
                 continue
@@ -505,12 +524,15 @@ def _cell_tables(cells: list[MappedText]) -> list[list[list[MappedText]]] | None
                 rows.append(_fit(labels + values, len(labels), max(width, len(values) + 1)))
                 labels, values = [], []
             labels.append(cell)
-        if values:
+        if kinds is not None:
+            rows.extend(_cut_records(cells[p:q], kinds))
+        elif values:
             rows.append(_fit(labels + values, len(labels), max(width, len(values) + 1)))
         elif labels:
             rows.append(labels)  # labels whose values the excerpt does not have (or a form's fields)
         records = [r for r in rows[1:] if sum(1 for c in r if c.text) >= 2]
-        if not tables and len(records) < 2:
+        # a header whose words say what each column holds needs one record; others two
+        if not tables and len(records) < (1 if kinds is not None else 2):
             return None
         tables.append(rows)
         if following is None:
