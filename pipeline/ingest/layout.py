@@ -377,7 +377,9 @@ def _cut_record(
         elif kind == "nature":
             cell = cells[pos] if NATURE_WORD.match(t) else None
         elif kind == "unit":
-            cell = cells[pos] if last[-1:].isdigit() and _is_unit_only(t) else None
+            # a unit of the list, or any word of one or two characters (盏, 平方米 is listed)
+            unit = _is_unit_only(t) or (len(t) <= 2 and not any(ch.isdigit() for ch in t) and not NATURE_WORD.match(t))
+            cell = cells[pos] if last[-1:].isdigit() and unit else None
         elif kind == "number":
             cell = cells[pos] if BARE_NUMBER.match(t) else None
         elif kind == "text":

@@ -136,6 +136,29 @@ def test_cell_lines_wrapped_header_and_a_second_table() -> None:
     assert_offsets(CELL_LINES_TWO_TABLES, blocks)
 
 
+CELL_LINES_NATURE_UNIT = "\n\n".join(
+    [
+        "一级指标", "二级指标", "指标名称", "指标性质", "年度指标值", "计量单位", "偏差原因",
+        "产出指标", "数量指标", "维修路灯数量", "≥", "120", "盏", "无",
+        "质量指标", "验收合格率", "＝", "100", "%",
+        "效益指标", "社会效益指标", "夜间出行条件", "定性", "明显改善",
+        "照明覆盖率", "≥", "85", "%", "受施工进度影响，部分路段尚未完成",
+    ]
+)  # fmt: skip
+
+
+def test_cell_lines_cut_by_nature_and_unit_columns() -> None:
+    blocks = blocks_of(CELL_LINES_NATURE_UNIT)
+    assert [b.shape for b in blocks] == ["cell_lines"]
+    assert cells(blocks[0])[1:] == [
+        ["产出指标", "数量指标", "维修路灯数量", "≥", "120", "盏", "无"],
+        ["", "质量指标", "验收合格率", "＝", "100", "%"],
+        ["效益指标", "社会效益指标", "夜间出行条件", "定性", "明显改善", ""],
+        ["", "", "照明覆盖率", "≥", "85", "%", "受施工进度影响，部分路段尚未完成"],
+    ]
+    assert_offsets(CELL_LINES_NATURE_UNIT, blocks)
+
+
 # --- shape (c): whitespace-separated rows -----------------------------------------------------
 GRID = """绩效指标完成情况
 一级指标 二级指标 三级指标 年度指标值 实际完成值
