@@ -173,7 +173,7 @@ def _calibrator(family: str):
     if family == "amounts":
         return LogisticCalibrator(names=AMOUNT_FEATURES, c=None)
     if family == "indicators":
-        return LogisticCalibrator(names=INDICATOR_FEATURES, c=None)
+        return LogisticCalibrator(names=INDICATOR_FEATURES, c=0.3)  # few documents: a fixed, moderate strength
     return LogisticCalibrator(names=("fused",), c=None)
 
 
