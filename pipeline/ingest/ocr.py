@@ -4,7 +4,8 @@
 laid out by their geometry. Lines on one baseline in aligned columns become a table (ruling
 lines, where the page has them, give the cell boundaries); the other lines are grouped into
 paragraphs by spacing, indentation and line ends, wrapped Chinese lines being joined without a
-space; taller or centred lone lines become headings. Blocks go to the builder in reading order
+space; taller or centred lone lines become headings. A skewed scan is levelled first (by the
+median slope of its lines). Blocks go to the builder in reading order
 (top to bottom; multi-column page layouts are read row by row).
 
 One engine per process, built on first use and shared by threads (calls are serialised: the
@@ -18,6 +19,7 @@ import logging
 import re
 import statistics
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,7 +148,7 @@ def ocr_image(builder: DocumentBuilder, image: Image.Image | np.ndarray, *, page
     if scale < 1.0:
         size = (max(1, round(gray.shape[1] * scale)), max(1, round(gray.shape[0] * scale)))
         gray = np.asarray(Image.fromarray(gray).resize(size, Image.Resampling.LANCZOS))
-    boxes = _recognise(gray)
+    boxes, gray = _recognise(gray)
     if not boxes:
         return 0
     added = 0
@@ -206,20 +208,39 @@ def _as_uint8(arr: np.ndarray) -> np.ndarray:
     return ((arr - low) * (255.0 / (high - low))).astype(np.uint8)
 
 
-def _recognise(gray: np.ndarray) -> list[_Box]:
+def _recognise(gray: np.ndarray) -> tuple[list[_Box], np.ndarray]:
+    """The recognised lines, levelled if the page is skewed, and the page levelled with them."""
     bgr = np.repeat(gray[..., None], 3, axis=2)
     ocr = engine()
     with _run_lock:
         result, _ = ocr(bgr)
-    boxes: list[_Box] = []
-    for points, text, _score in result or []:
-        text = clean_str(text).strip()
-        if not text:
-            continue
-        xs = [p[0] for p in points]
-        ys = [p[1] for p in points]
-        boxes.append(_Box(text, min(xs), min(ys), max(xs), max(ys)))
-    return boxes
+    lines = [(np.asarray(points, np.float64), clean_str(text).strip()) for points, text, _ in result or []]
+    lines = [(quad, text) for quad, text in lines if text]
+    angle = _skew(quad for quad, _ in lines)
+    if angle:
+        # rotate the line boxes and the page (for its ruling lines) by the same transform
+        import cv2
+
+        centre = (gray.shape[1] / 2, gray.shape[0] / 2)
+        matrix = cv2.getRotationMatrix2D(centre, float(np.degrees(angle)), 1.0)
+        gray = cv2.warpAffine(gray, matrix, (gray.shape[1], gray.shape[0]), borderValue=255)
+        lines = [(quad @ matrix[:, :2].T + matrix[:, 2], text) for quad, text in lines]
+    boxes = [_Box(text, quad[:, 0].min(), quad[:, 1].min(), quad[:, 0].max(), quad[:, 1].max()) for quad, text in lines]
+    return boxes, gray
+
+
+def _skew(quads: Iterable[np.ndarray]) -> float:
+    """The page's skew in radians (median slope of long lines' top edges), 0 when under 0.15°."""
+    angles = []
+    for quad in quads:
+        dx, dy = quad[1] - quad[0]
+        height = float(np.linalg.norm(quad[3] - quad[0]))
+        if dx > 3 * max(height, 1.0):
+            angles.append(float(np.arctan2(dy, dx)))
+    if len(angles) < 3:
+        return 0.0
+    angle = statistics.median(angles)
+    return angle if abs(angle) >= np.radians(0.15) else 0.0
 
 
 # -- layout --------------------------------------------------------------------------------

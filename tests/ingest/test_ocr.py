@@ -141,6 +141,21 @@ def test_multipage_tiff_gives_one_page_per_frame(tmp_path):
     assert [b.page for b in doc.blocks] == sorted(b.page for b in doc.blocks)
 
 
+@pytest.mark.slow
+def test_skewed_scan_is_levelled_before_layout(tmp_path):
+    items = [*SHORT_PAGE, ("table", PLAIN_TABLE)]
+    page = render_page(items, dpi=300, size_mm=HALF_A4).rotate(-2.5, fillcolor=255, resample=Image.Resampling.BICUBIC)
+    path = tmp_path / "skewed.jpg"
+    page.save(path, quality=80)
+    doc = read_document(path)
+    assert char_accuracy(items_text(items), doc.text) >= 0.90
+    (table,) = tables(doc)
+    assert [len(row) for row in table.rows] == [3] * len(PLAIN_TABLE)
+    assert [row[0].text for row in table.rows] == [row[0] for row in PLAIN_TABLE]
+    paragraphs = [b for b in doc.blocks if b.kind == "paragraph"]
+    assert len(paragraphs) == 1
+
+
 def image_only_pdf(path: Path, pages: list[Image.Image]) -> Path:
     save_pdf(pages, path, dpi=300)
     pdf = pdfium.PdfDocument(str(path))
