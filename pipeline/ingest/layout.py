@@ -86,11 +86,11 @@ VALUE_TOKEN = re.compile(
 )
 HEADER_CELL = re.compile(
     r"^(?:[一二三四]级指标|(?:年度|全年)?(?:绩效)?(?:指标值|目标值|实际值|完成值|实际完成值|实际完成指标值|预期目标)"
-    r"|分值|(?:自评)?得分|权重|指标名称|指标内容|绩效指标|指标|(?:绩效)?指标性质|(?:计量|度量)?单位|备注|评分标准|"
+    r"|分值|(?:自评)?得分|权重|指标名称|指标内容|绩效指标|指标|(?:绩效)?指标性质|(?:绩效)?(?:计量|度量)?单位|备注|评分标准|"
     r"(?:偏差|未完成)原因(?:分析)?(?:及|和)?(?:拟采取的)?(?:改进措施)?"
     r"|(?:全年|年初|调整后)?(?:预算数|执行数|预算执行数|执行率|预算执行率)(?:[（(][A-Z/×0-9%]{1,12}[）)])?"
     r"|(?:年度|全年)?(?:绩效)?(?:指标值|目标值|实际值|完成值)[（(][A-Z/×0-9%]{1,12}[）)]"
-    r"|(?:项目)?资金(?:情况)?[（(]万?元[）)]"
+    r"|(?:项目)?资金(?:投入)?(?:情况)?[（(]万?元[）)]"
     r"|主要内容|任务名称|项目名称|项目|科目|类别|名称|序号"
     r"|实际完成情况|完成情况|目标实际完成情况)$"
 )
@@ -101,9 +101,9 @@ HEADER_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern))
     for kind, pattern in (
         ("label", r"^(?:[一二三四]级指标|指标名称|指标内容|绩效指标|指标|项目|项目名称|名称|科目|类别|任务名称|主要内容"
-                  r"|(?:项目)?资金(?:情况|来源)?)$"),
+                  r"|(?:项目)?资金(?:投入)?(?:情况|来源)?)$"),
         ("nature", r"^(?:绩效)?指标(?:性质|方向)$"),
-        ("unit", r"^(?:计量|度量)?单位$"),
+        ("unit", r"^(?:绩效)?(?:计量|度量)?单位$"),
         ("number", r"^(?:分值|(?:自评)?得分|权重|评分)$"),
         ("value", r"^(?:(?:年度|全年)?(?:绩效)?(?:指标值|目标值|实际值|完成值|实际完成值|实际完成指标值|预期目标|预期值)"
                   r"|(?:全年|年初|调整后)?(?:预算数|执行数|预算执行数|执行率|预算执行率|决算数)"
@@ -393,6 +393,11 @@ def _cut_record(
             pos += 1
         elif is_value(t) or (last in ("定性", "定量") and len(t) <= 16 and not t.endswith("指标")):
             cell = cells[pos]
+        elif last and len(t) <= 12 and not t.endswith("指标") and "number" in kinds and not INNER_PUNCT.search(t):
+            # an actual in words after its target, before the row's scores (有所提升 … 18 14.4)
+            following = cells[pos + 1 :] if whole else cells[pos + 1 : pos + 2]
+            if any(BARE_NUMBER.match(c.text) for c in following):
+                cell = cells[pos]
         if cell is None:
             row.append(BLANK)
             continue
@@ -443,9 +448,9 @@ def _scan_header_rows(
         if not s:
             j += 1
             continue
-        if "|" in s or "\t" in s or _is_prose(s):
-            break
         toks = tokens(lines[j])
+        if "|" in s or "\t" in s or any(_is_prose(t.text) for t in toks) or len(toks) > 3 * len(kinds):
+            break
         if header_kinds([t.text for t in toks]) is not None:
             break  # another table's header
         values = "。" not in s and any(_opens_values(toks, k) for k in range(len(toks)))

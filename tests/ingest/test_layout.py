@@ -399,6 +399,21 @@ def test_space_rows_with_nature_and_unit_columns() -> None:
     assert_offsets(NATURE_UNIT_ROWS, blocks)
 
 
+# a row wider than a sentence (a long reason, many spaces) and an actual in words
+LONG_ROWS = """一级指标   二级指标  指标名称   指标性质   年度指标值(A)  绩效度量单位  实际完成值  分值  得分   未完成原因分析
+产出指标  时效指标 场地开放及时性   定性   有效改善  略有改善  18   14.4 受汛期封闭管理影响部分场地未能按计划开放
+效益指标 社会效益指标   健身人数 ≥  5200 人  4800   12   9.6   受汛期封闭管理影响部分场地未能按计划开放"""
+
+
+def test_long_space_rows_and_actuals_in_words() -> None:
+    blocks = blocks_of(LONG_ROWS)
+    assert [b.kind for b in blocks] == ["table"]
+    assert cells(blocks[0])[1:] == [
+        ["产出指标", "时效指标", "场地开放及时性", "定性", "有效改善", "", "略有改善", "18", "14.4", "受汛期封闭管理影响部分场地未能按计划开放"],
+        ["效益指标", "社会效益指标", "健身人数", "≥", "5200", "人", "4800", "12", "9.6", "受汛期封闭管理影响部分场地未能按计划开放"],
+    ]
+
+
 # after cleaning: `$\geq$ 95\%` reads `≥ 95%`, `$\leq 30$ 万元` reads `≤30 万元`
 SPACED_VALUES = r"""一级指标 二级指标 三级指标 年度指标值(A) 实际完成值 分值 得分
 产出指标 质量指标 验收合格率 $\geq$ 95\%  98%  10 10
