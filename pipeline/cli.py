@@ -222,11 +222,18 @@ def query(
     sql: Annotated[str, typer.Argument(help="The SQL to run (read-only), e.g. \"SELECT * FROM indicators LIMIT 5\".")],
     db: Annotated[Path, typer.Option("--db", help="The DuckDB database.")] = Path("results.duckdb"),
     limit: Annotated[int, typer.Option("--limit", help="Print at most this many rows.")] = 1000,
+    csv: Annotated[
+        Optional[Path], typer.Option("--csv", help="Also write all rows to this CSV file (formula cells neutralised).")
+    ] = None,
 ) -> None:
     """Run SQL on a results database (read-only) and print the rows as a table."""
     from pipeline.batch.sinks import query as run_query
 
     columns, rows = run_query(db, sql)
+    if csv is not None:
+        from pipeline.batch.export import write_csv
+
+        write_csv(csv, columns, rows)
     table = Table(show_header=True, caption=f"{len(rows)} row(s)")
     for col in columns:
         table.add_column(escape(str(col)))
