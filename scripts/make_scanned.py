@@ -1,7 +1,8 @@
 """Regenerate the two scanned examples from our own invented text.
 
-    .venv/bin/python examples/make_scanned.py
+    .venv/bin/python scripts/make_scanned.py
 
+Writes into `examples/`:
 - `scanned_page.png`: a 项目支出绩效自评表 of the invented 云岭县总工会, one A4 page at 150 dpi.
 - `scanned_report.pdf`: an image-only PDF (no text layer) of one A4 page of the invented
   self-evaluation report (`tests/ingest/render.py: sample_report`), at 200 dpi.
@@ -15,8 +16,8 @@ import datetime
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
+REPO = Path(__file__).resolve().parents[1]
+HERE = REPO / "examples"
 sys.path.insert(0, str(REPO / "tests"))
 
 from ingest.render import render_page, sample_report, save_pdf
