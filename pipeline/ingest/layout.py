@@ -353,17 +353,18 @@ def _opens_values(cells: list[MappedText], pos: int) -> bool:
 
 
 def _cut_record(
-    cells: list[MappedText], pos: int, kinds: list[str | None], *, whole: bool
+    cells: list[MappedText], pos: int, kinds: list[str | None], *, whole: bool, n_given: int | None = None
 ) -> tuple[list[MappedText], int]:
     """One record from `cells[pos:]` under a header of `kinds`: its label cells up to the first
     value, fitted to the label columns (a missing 一级/二级 cell left blank on the left), then
     one cell per value column where the next cell suits it (blank where it does not). An
     operator or a unit standing alone joins its number when the header has no column for it.
     `whole`: the cells are one line's, so a text column takes the rest and nothing is left over.
+    `n_given`: the record's first `n_given` cells are its labels, all the others values.
     Returns the row and the position after it."""
     n, n_labels = len(cells), _label_columns(kinds)
     labels: list[MappedText] = []
-    while pos < n and not _opens_values(cells, pos):
+    while pos < n and (pos < n_given if n_given is not None else not _opens_values(cells, pos)):
         labels.append(cells[pos])
         pos += 1
     row = _fit(labels, len(labels), n_labels) if labels else [BLANK] * n_labels
@@ -391,7 +392,7 @@ def _cut_record(
         elif not has_nature and LONE_OP.match(t) and pos + 1 < n and is_value(cells[pos + 1].text):
             cell = cells[pos] + cells[pos + 1]
             pos += 1
-        elif is_value(t) or (last in ("定性", "定量") and len(t) <= 16 and not t.endswith("指标")):
+        elif is_value(t) or ((n_given is not None or last in ("定性", "定量")) and len(t) <= 16 and not t.endswith("指标")):
             cell = cells[pos]
         elif last and len(t) <= 12 and not t.endswith("指标") and "number" in kinds and not INNER_PUNCT.search(t):
             # an actual in words after its target, before the row's scores (有所提升 … 18 14.4)
@@ -454,9 +455,12 @@ def _scan_header_rows(
         if header_kinds([t.text for t in toks]) is not None:
             break  # another table's header
         values = "。" not in s and any(_opens_values(toks, k) for k in range(len(toks)))
-        if values and (len(toks) >= 2 or pending):
-            separate += bool(pending) and _opens_values(toks, 0)
-            row, _ = _cut_record(pending + toks, 0, kinds, whole=True)
+        # after label lines, a line of no more cells than the value columns, ending in a score,
+        # is values only (持续发挥作用 持续发挥作用 12 12)
+        given = bool(pending) and len(toks) <= len(kinds) - _label_columns(kinds) and BARE_NUMBER.match(toks[-1].text) is not None
+        if (values or given) and (len(toks) >= 2 or pending):
+            separate += bool(pending) and (given or _opens_values(toks, 0))
+            row, _ = _cut_record(pending + toks, 0, kinds, whole=True, n_given=len(pending) if given else None)
             rows.append(row)
             pending = []
             end = j + 1

@@ -448,7 +448,11 @@ LABEL_LINES_UNDER_HEADERS = """资金情况（万元） 年初预算数 全年�
 ≥95% 97% 20 20
 质量指标
 路面完好率
-≥90% 88% 20 16"""
+≥90% 88% 20 16
+效益指标
+社会效益指标
+居民出行便利度
+持续改善 基本改善 20 18"""
 
 
 def test_label_lines_then_values_under_lenient_headers() -> None:
@@ -459,6 +463,7 @@ def test_label_lines_then_values_under_lenient_headers() -> None:
     assert indicators[1:] == [
         ["产出指标", "时效指标", "养护完成及时率", "≥95%", "97%", "20", "20"],
         ["", "质量指标", "路面完好率", "≥90%", "88%", "20", "16"],
+        ["效益指标", "社会效益指标", "居民出行便利度", "持续改善", "基本改善", "20", "18"],  # values in words
     ]
     assert tables(blocks)[1].shape == "label_values"
     assert_offsets(LABEL_LINES_UNDER_HEADERS, blocks)
