@@ -16,6 +16,8 @@ MAX_UNPACKED_BYTES = 512 * 1024 * 1024
 RATIO_CHECKED_BYTES = 16 * 1024 * 1024
 MAX_RATIO = 200
 _CHUNK = 1 << 20
+# what zipfile raises on a damaged archive
+_ZIP_ERRORS = (zipfile.BadZipFile, NotImplementedError, EOFError, ValueError, OSError)
 
 _IMAGE_MAGIC = (
     (b"\x89PNG\r\n\x1a\n", "png"),
@@ -74,7 +76,7 @@ def _looks_like_html(head: bytes) -> bool:
 def _sniff_zip(data: bytes) -> tuple[SourceFormat | None, str]:
     try:
         names = set(zipfile.ZipFile(BytesIO(data)).namelist())
-    except zipfile.BadZipFile:
+    except _ZIP_ERRORS:  # NotImplementedError: a damaged "zip version" field (found by fuzzing)
         # a truncated Office file still starts like a zip: say which one it was meant to be
         if b"word/" in data[:4096]:
             return "docx", "docx"
@@ -98,7 +100,7 @@ def check_unpacked_size(data: bytes, *, fmt: str, limit: int = MAX_UNPACKED_BYTE
     """
     try:
         infos = zipfile.ZipFile(BytesIO(data)).infolist()
-    except zipfile.BadZipFile as e:
+    except _ZIP_ERRORS as e:
         raise IngestError(Messages.CORRUPT.format(fmt=fmt, detail=f"not a readable zip archive ({e})")) from e
     size = sum(info.file_size for info in infos)
     if size > limit:
@@ -121,5 +123,5 @@ def _check_members_unpack(data: bytes, infos: list[zipfile.ZipInfo], *, fmt: str
             with archive.open(info) as member:
                 while member.read(_CHUNK):
                     pass
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as e:
+        except (*_ZIP_ERRORS, zlib.error, RuntimeError) as e:
             raise IngestError(Messages.ZIP_MEMBER_LIES.format(fmt=fmt, member=info.filename, detail=e)) from e
