@@ -94,7 +94,8 @@ def test_annotating_selected_documents_does_not_make_heldout_figures_worse(share
     for family in ("sections", "extract"):
         assert after[f"{family}/train_documents"] == baseline[f"{family}/train_documents"] + CHOSEN
         assert after[f"{family}/test_documents"] == baseline[f"{family}/test_documents"] == len(test)
-    table = "\n".join(f"{k}: {baseline[k]:.3f} → {after[k]:.3f}" for k in HEADLINE)
+    changes = loop.compare(baseline, after)
+    table = "\n".join(f"{k}: {a:.3f} → {b:.3f} ({v})" for k, a, b, v in changes.rows if k in HEADLINE or v != "same")
     print(f"\nheld-out real documents: {len(test)}; trained on {len(train)} real (+{CHOSEN} selected)\n{table}")
     worse = [k for k in HEADLINE if after[k] < baseline[k] - TOLERANCE]
     assert not worse, f"worse after annotating the selected documents:\n{table}"
