@@ -57,6 +57,7 @@ class Messages:
     ZIP_RATIO = "the {fmt} file's member {member} would unpack to {size:,} bytes, {ratio:,.0f} times its packed size (over {limit:,}×): a zip bomb, refused"
     ZIP_MEMBER_LIES = "the {fmt} file's member {member} does not unpack to what its zip entry declares ({detail}): a damaged file or a zip bomb, refused"
     PDF_STREAM_BOMB = "a stream of the PDF (at byte {offset:,}) would inflate to more than {size:,} bytes, {ratio:,.0f} times its packed size: a decompression bomb, refused"
+    HTML_TOO_DEEP = "the page nests its elements deeper than the parser's limit of 256 levels (hostile or broken HTML); what lies deeper cannot be read: {detail}"
     NO_TEXT_PAGE = "page {page} has no text layer and OCR is not available; its text is missing"
     NOT_FOUND = "no such file or folder"
     STAGE_MISSING = "stage '{stage}' needs {needs}, which no earlier stage assigns; add a stage that assigns it before '{stage}'"

@@ -20,6 +20,7 @@ import logging
 import re
 from pathlib import Path
 
+from pipeline.errors import IngestError, Messages
 from pipeline.ingest.builder import DocumentBuilder
 from pipeline.ingest.tidy import clean_piece, compact
 from pipeline.ingest.decode import decode_text
@@ -81,6 +82,9 @@ def read(path: Path, data: bytes) -> Document:
         remove_comments=True, remove_pis=True, no_network=True, recover=True, default_doctype=False
     )
     root = lxml_html.document_fromstring(_strip_xml_declaration(text), parser=parser)
+    too_deep = [e for e in parser.error_log if e.type_name == "ERR_RESOURCE_LIMIT"]
+    if too_deep:  # recover=True would hand back the page cut at that depth, silently
+        raise IngestError(Messages.HTML_TOO_DEEP.format(detail=too_deep[0].message))
     builder = DocumentBuilder()
     body = root.find("body") if root.find("body") is not None else root
     _drop_chrome(body)

@@ -473,6 +473,7 @@ E_ZIP = ("would unpack to", "zip bomb", "damaged or truncated")
 E_XML = ("damaged or truncated", "entit", "depth", "nest")
 E_LIMIT = ("longer than the limit", "memory", "damaged or truncated", "stream")
 E_IMAGE = ("pixels", "decompression bomb")
+E_DEEP = ("deeper", "depth")
 
 HOSTILE: list[Hostile] = [
     Hostile("zip_bomb.docx", "error", E_ZIP, "DOCX whose document.xml inflates to 4 GiB (3.4 MB on disk)", docx_zip_bomb),
@@ -484,9 +485,9 @@ HOSTILE: list[Hostile] = [
     Hostile("xxe.docx", "any", E_XML, "DOCX with an external entity naming a local file", docx_xxe),
     Hostile("xxe.xlsx", "any", E_XML, "XLSX with an external entity naming a local file", xlsx_xxe),
     Hostile("xxe.html", "any", E_XML, "XHTML with an external entity, iframe and img naming a local file", html_xxe),
-    Hostile("deep_xml.docx", "any", E_XML, "DOCX with content controls nested 100,000 deep", docx_deep_xml),
-    Hostile("deep.html", "any", E_XML, "HTML with <div> nested 100,000 deep", html_deep),
-    Hostile("deep_unclosed.html", "any", E_XML, "HTML with 200,000 unclosed inline tags", html_deep_unclosed),
+    Hostile("deep_xml.docx", "error", E_DEEP, "DOCX with content controls nested 100,000 deep", docx_deep_xml),
+    Hostile("deep.html", "error", E_DEEP, "HTML with <div> nested 100,000 deep", html_deep),
+    Hostile("deep_unclosed.html", "error", E_DEEP, "HTML with 200,000 unclosed inline tags", html_deep_unclosed),
     Hostile("flate_bomb.pdf", "error", E_LIMIT, "PDF content stream inflating to 2 GiB (2 MB on disk)", pdf_flate_bomb),
     Hostile("pages_cycle.pdf", "any", E_CORRUPT, "PDF page tree that contains itself", pdf_pages_cycle),
     Hostile("reference_loop.pdf", "any", E_CORRUPT, "PDF objects referring to each other in a loop", pdf_reference_loop),
