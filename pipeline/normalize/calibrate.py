@@ -109,14 +109,24 @@ def score_document(doc: Document, ann, obs: Observations, name: str) -> None:
         obs.add("facts", name, doc.facts["evaluation"].confidence, doc.evaluation.score == facts["evaluation_score"])
 
 
+def score_sections(doc: Document, ann, obs: Observations, name: str) -> None:
+    """A section is right when a gold section starts at its heading with the same label."""
+    gold = [(project(doc, s.start, s.title_end)[0], s.label) for s in ann.sections]
+    for sec in doc.sections:
+        ok = any(abs(start - sec.start) <= 2 and label == sec.label for start, label in gold)
+        obs.add("sections", name, sec.confidence, ok)
+
+
 def collect(config: Path | None = None, *, annotations: Path = ANNOTATIONS_DIR) -> tuple[Observations, list[str]]:
-    """Run the pipeline (uncalibrated) over every annotated real document and score its fields."""
+    """Run the pipeline (uncalibrated) over every annotated real document and score its fields
+    (sections against the `sections` layer where the pipeline has a sections stage)."""
     try:
         pipe = Pipeline.from_config(config)
     except ModelError as e:  # a stage's model is not trained yet: measure what runs without it
         logger.warning("%s; calibrating the stages that need no model", e)
         pipe = Pipeline.from_config(config, only=MODEL_FREE_STAGES)
     gold = load_all(annotations, layer="entities")
+    gold_sections = load_all(annotations, layer="sections")
     obs = Observations()
     names = []
     for rd in corpus.real_documents():
@@ -136,6 +146,8 @@ def collect(config: Path | None = None, *, annotations: Path = ANNOTATIONS_DIR) 
                     stage._calibrators = None
             doc = pipe(read_document(rd.path))
         score_document(doc, anns[0], obs, rd.name)
+        if gold_sections.get(rd.sha256) and doc.sections:
+            score_sections(doc, gold_sections[rd.sha256][0], obs, rd.name)
         names.append(rd.name)
     return obs, names
 
