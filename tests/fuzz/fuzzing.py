@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-CI_EXAMPLES = 200
+CI_EXAMPLES = 500
 EXAMPLES = int(os.environ.get("JIXIAO_FUZZ_EXAMPLES", CI_EXAMPLES))
 SECONDS = float(os.environ.get("JIXIAO_FUZZ_SECONDS", "20"))
 
