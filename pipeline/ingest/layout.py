@@ -78,6 +78,7 @@ QUALITATIVE = (
     "已完成|完成|未完成|达标|合格|显著|是|否|优|良|中|差|优秀|良好|较好|一般|有效|满意|较满意|基本满意"
     "|相关|科学|合理|完整|规范|健全|真实|合规|按时|及时|按时公开|增强|推进|提高|逐步提高|明显提高|有所提高"
     "|持续|长期|降低|减少|下降|稳定|无|零|达到|符合|达成|明显|改善|逐步改善|保障|提升|不适用|/|—|-|——|……"
+    "|按时完成|全部完成|基本完成|部分完成|有效改善|明显改善|有所提升|明显提升|显著提升|持续发挥作用"
 )
 VALUE_TOKEN = re.compile(
     rf"^(?:{_OP}{_NUMBER}{_UNIT}(?:[-~～至]{_NUMBER}{_UNIT})?"
@@ -457,14 +458,23 @@ def _scan_header_rows(
         values = "。" not in s and any(_opens_values(toks, k) for k in range(len(toks)))
         # after label lines, a line of no more cells than the value columns, ending in a score,
         # is values only (持续发挥作用 持续发挥作用 12 12)
-        given = bool(pending) and len(toks) <= len(kinds) - _label_columns(kinds) and BARE_NUMBER.match(toks[-1].text) is not None
+        scored = BARE_NUMBER.match(toks[-1].text) or (
+            len(toks) >= 2 and kinds[-1] == "text" and BARE_NUMBER.match(toks[-2].text)  # then a reason
+        )
+        given = bool(pending) and len(toks) <= len(kinds) - _label_columns(kinds) and bool(scored)
+        if all(NATURE_WORD.match(t.text) for t in toks):
+            values = given = False  # 定性 on a line of its own: the first of the values that follow
+        # the label lines' own labels: all but a trailing 指标性质 word (定性, ≥)
+        n_given = len(pending)
+        while n_given and NATURE_WORD.match(pending[n_given - 1].text):
+            n_given -= 1
         if (values or given) and (len(toks) >= 2 or pending):
             separate += bool(pending) and (given or _opens_values(toks, 0))
-            row, _ = _cut_record(pending + toks, 0, kinds, whole=True, n_given=len(pending) if given else None)
+            row, _ = _cut_record(pending + toks, 0, kinds, whole=True, n_given=n_given if given else None)
             rows.append(row)
             pending = []
             end = j + 1
-        elif len(s) <= 30 and len(toks) <= 3 and len(pending) < MAX_PENDING_LABELS:
+        elif len(s) <= 30 and len(toks) <= 3 and len(pending) < MAX_PENDING_LABELS + 1:
             numbering = match_numbering(s)
             if numbering is not None and numbering.style in HEADING_STYLES:
                 break

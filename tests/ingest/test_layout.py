@@ -469,6 +469,29 @@ def test_label_lines_then_values_under_lenient_headers() -> None:
     assert_offsets(LABEL_LINES_UNDER_HEADERS, blocks)
 
 
+# labels one per line, 定性 on a line of its own, then the values (a reason after the scores)
+LABEL_LINES_NATURE = """一级指标 二级指标 指标名称 指标性质 年度指标值 计量单位 实际完成值 分值 得分 偏差原因
+产出指标
+时效指标
+巡查到位及时性
+定性
+按时完成 基本完成 10 8 受设备检修影响
+数量指标
+巡查次数
+≥
+40 次 42 10 10"""
+
+
+def test_label_lines_with_a_nature_line_then_values() -> None:
+    blocks = blocks_of(LABEL_LINES_NATURE)
+    assert [b.kind for b in blocks] == ["table"]
+    assert cells(blocks[0])[1:] == [
+        ["产出指标", "时效指标", "巡查到位及时性", "定性", "按时完成", "", "基本完成", "10", "8", "受设备检修影响"],
+        ["", "数量指标", "巡查次数", "≥", "40", "次", "42", "10", "10"],
+    ]
+    assert_offsets(LABEL_LINES_NATURE, blocks)
+
+
 HEADER_WORDS_IN_PROSE = """一级指标 二级指标 指标名称 指标值
 本表的指标按年度计划设定，完成情况见下文的分项说明，此处不再逐项列出。
 各项指标均已完成。
