@@ -513,13 +513,15 @@ def _header_at(cells: list[MappedText], p: int) -> tuple[list[MappedText], int]:
     return out, q
 
 
-def _cell_tables(cells: list[MappedText]) -> list[list[list[MappedText]]] | None:
+def _cell_tables(cells: list[MappedText]) -> list[tuple[list[list[MappedText]], list[MappedText]]] | None:
     """Header of N cells, then records (labels then values) right-aligned to N columns; a new
-    header (three header cells or more) starts another table."""
+    header (three header cells or more) starts another table. Each table comes with the cells
+    after its last record that are text, not rows (more than N cells without a value: a form's
+    fields)."""
     header, p = _header_at(cells, 0)
     if len(header) < 3:
         return None
-    tables: list[list[list[MappedText]]] = []
+    tables: list[tuple[list[list[MappedText]], list[MappedText]]] = []
     while True:
         width = len(header)
         rows: list[list[MappedText]] = [header]
@@ -551,11 +553,21 @@ def _cell_tables(cells: list[MappedText]) -> list[list[list[MappedText]]] | None
             rows.append(_fit(labels + values, len(labels), max(width, len(values) + 1)))
         elif labels:
             rows.append(labels)  # labels whose values the excerpt does not have (or a form's fields)
+        # rows without a value at the end: a row whose values the excerpt lacks, or text
+        tail: list[list[MappedText]] = []
+        while len(rows) > 1 and not any(is_value(c.text) or NATURE_WORD.match(c.text) for c in rows[-1]):
+            tail.insert(0, rows.pop())
+        leftover = [c for r in tail for c in r if c.text]
+        if len(leftover) <= width:
+            rows.extend(tail)
+            leftover = []
         records = [r for r in rows[1:] if sum(1 for c in r if c.text) >= 2]
-        # a header whose words say what each column holds needs one record; others two
-        if not tables and len(records) < (1 if kinds is not None else 2):
+        # a header whose words say what each column holds needs one record, as does a record of
+        # three values or more; others two
+        strong = kinds is not None or any(sum(is_value(c.text) for c in r) >= 3 for r in records)
+        if not tables and len(records) < (1 if strong else 2):
             return None
-        tables.append(rows)
+        tables.append((rows, leftover))
         if following is None:
             return tables
         header, p = following
@@ -655,7 +667,9 @@ def lines_to_blocks(lines: list[MappedText]) -> list[RawBlock]:
                 cells_scan_failed = j
             else:
                 flush()
-                blocks.extend(RawBlock(kind="table", rows=rows, recovered=True, shape="cell_lines") for rows in found)
+                for rows, leftover in found:
+                    blocks.append(RawBlock(kind="table", rows=rows, recovered=True, shape="cell_lines"))
+                    blocks.extend(RawBlock(kind="paragraph", text=cell) for cell in leftover)
                 i = j
                 continue
         # headings, list items, paragraphs with hard wraps joined
@@ -814,7 +828,9 @@ def _scan_grid(
     return rows, shape, end
 
 
-def _scan_cells(lines: list[MappedText], i: int) -> tuple[list[list[list[MappedText]]] | None, int]:
+def _scan_cells(
+    lines: list[MappedText], i: int
+) -> tuple[list[tuple[list[list[MappedText]], list[MappedText]]] | None, int]:
     """One cell per line, the lines separated by blank lines, from a header at `i`.
 
     Returns the tables and the index after them; or None and the index before which another

@@ -159,6 +159,29 @@ def test_cell_lines_cut_by_nature_and_unit_columns() -> None:
     assert_offsets(CELL_LINES_NATURE_UNIT, blocks)
 
 
+CELL_LINES_THEN_FORM_FIELDS = "\n\n".join(
+    [
+        "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分",
+        "年度资金总额", "80.0", "82.0", "79.5", "10", "97%", "9.7",
+        "年度总体目标", "预期目标", "实际完成情况",
+        "完成示范片区的绿化养护", "示范片区绿化养护已完成", "按季度开展巡查", "全年巡查四次",
+        "一级指标", "二级指标", "三级指标", "指标值", "完成值", "分值", "得分",
+        "产出指标", "数量指标", "养护面积", "≥5000平方米", "5200平方米", "20", "20",
+    ]
+)  # fmt: skip
+
+
+def test_cell_lines_form_fields_after_the_last_record_are_text() -> None:
+    blocks = blocks_of(CELL_LINES_THEN_FORM_FIELDS)
+    kinds = [b.kind for b in blocks]
+    assert kinds == ["table"] + ["paragraph"] * 7 + ["table"]
+    funds, indicators = (cells(b) for b in tables(blocks))
+    assert funds[1:] == [["年度资金总额", "80.0", "82.0", "79.5", "10", "97%", "9.7"]]  # one record of values is enough
+    assert [b.text.text for b in blocks[1:8]] == ["年度总体目标", "预期目标", "实际完成情况", "完成示范片区的绿化养护", "示范片区绿化养护已完成", "按季度开展巡查", "全年巡查四次"]
+    assert indicators[1] == ["产出指标", "数量指标", "养护面积", "≥5000平方米", "5200平方米", "20", "20"]
+    assert_offsets(CELL_LINES_THEN_FORM_FIELDS, blocks)
+
+
 # --- shape (c): whitespace-separated rows -----------------------------------------------------
 GRID = """绩效指标完成情况
 一级指标 二级指标 三级指标 年度指标值 实际完成值
