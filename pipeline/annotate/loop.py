@@ -172,7 +172,9 @@ def heldout_figures(
     _sections_figures(result.metrics(bins=10), figures)
     golds = load_gold(root=root)
     report = heldout(
-        [g for g in golds if g.name in train], [g for g in golds if g.name in test], ner_settings=ner_settings(**(ner or {}))
+        [g for g in golds if g.name in train],
+        [g for g in golds if g.name in test],
+        ner_settings=ner_settings(**(ner or {})),
     )
     _extract_figures(report.as_dict(), figures)
     figures["sections/train_documents"] = float(len(set(data.groups[fit_idx])))

@@ -302,7 +302,9 @@ def _train_and_score(
     from pipeline.extract.ner import NerModel
     from pipeline.extract.relations import RelationModel
 
-    ner = NerModel(**(ner_settings or {})).fit([(g.doc.text, [(m.start, m.end, m.label) for m in g.mentions]) for g in train])
+    ner = NerModel(**(ner_settings or {})).fit(
+        [(g.doc.text, [(m.start, m.end, m.label) for m in g.mentions]) for g in train]
+    )
     rel = RelationModel(**(rel_settings or {})).fit([(g.doc.text, g.mentions, g.relations) for g in train])
     for gold in test:
         pred = predict_document(gold, ner, rel, extra)

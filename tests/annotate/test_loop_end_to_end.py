@@ -10,7 +10,9 @@ Retrained, once without and once with the 10 new documents: the section classifi
 configured synthetic examples), the relation model, and the NER with the settings of
 configs/ner.toml except fewer epochs (NER_EPOCHS, to keep CI time modest). Measured on the
 same held-out real documents — those `hf_dataset.split_of` puts outside "train", never trained
-on — the headline figures must not drop by more than TOLERANCE.
+on — the headline figures must not drop by more than TOLERANCE. Other figures are printed
+(`-s`) but not asserted: entity F1 per label moves with the synthetic gold's conventions (its
+YEAR spans, for one, leave the fiscal year of a form's subtitle unannotated).
 """
 
 from __future__ import annotations
@@ -26,12 +28,13 @@ from pathlib import Path
 import pytest
 
 from pipeline.annotate import corpus, loop
+from pipeline.annotate import format as annotation_format
 from pipeline.annotate.format import ANNOTATIONS_DIR, AnnotationFile, load_all, save
 from pipeline.annotate.hf_dataset import split_of
 
 pytestmark = pytest.mark.slow
 
-JIXIAO = Path(sys.executable).with_name("jixiao")
+JIXIAO = [sys.executable, "-m", "pipeline.cli"]
 POOL, CHOSEN, SEED = 30, 10, 8
 NER_EPOCHS = 6
 TOLERANCE = 0.02  # a drop smaller than this on ~9 held-out documents is noise, not "worse"
@@ -39,7 +42,7 @@ HEADLINE = ("sections/macro_f1", "extract/amount_value/f1", "extract/indicator_n
 
 
 def run(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([str(JIXIAO), *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=900)
+    return subprocess.run([*JIXIAO, *args], check=False, env=env, cwd=cwd, capture_output=True, text=True, timeout=900)
 
 
 def annotate(doc: Path, *, corpus_dir: Path, annotations: Path) -> str:
@@ -64,7 +67,7 @@ def test_annotating_selected_documents_does_not_make_heldout_figures_worse(share
     for sub in ("corpus", "seeds"):
         shutil.copytree(shared_dir / sub, shared / sub)
     shutil.copytree(ANNOTATIONS_DIR, annotations)
-    env = {**os.environ, corpus.ENV_VAR: str(shared), "JIXIAO_ANNOTATIONS": str(annotations)}
+    env = {**os.environ, corpus.ENV_VAR: str(shared), annotation_format.ENV_VAR: str(annotations)}
     monkeypatch.setenv(corpus.ENV_VAR, str(shared))
 
     done = run("synth", str(POOL), str(pool), "--seed", str(SEED), env=env, cwd=tmp_path)
