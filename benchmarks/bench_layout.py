@@ -114,7 +114,7 @@ def real(run) -> dict[str, int] | None:
             h, t = doc.mentions[rel.head], doc.mentions[rel.tail]
             mine.setdefault((h.start, h.end), {})[rel.label] = (t.start, t.end)
 
-        def table_of(pos: int) -> int | None:
+        def table_of(pos: int, tables=tables) -> int | None:
             return next((i for i, b in tables if b.start <= pos < b.end), None)
 
         for f in anns.get(d.sha256, []):
@@ -148,7 +148,9 @@ def main() -> None:
     if args.synthetic:
         stats = synthetic(run, args.synthetic, args.seed)
         print(f"synthetic txt ({args.synthetic} documents, seed {args.seed})")
-        print(f"{'shape':14s} {'docs':>5s} {'tables':>7s} {'gold rows':>10s} {'name read':>10s} {'target+actual right':>20s}")
+        print(
+            f"{'shape':14s} {'docs':>5s} {'tables':>7s} {'gold rows':>10s} {'name read':>10s} {'target+actual right':>20s}"
+        )
         for shape, (docs, gold, name, right, blocks) in sorted(stats.items()):
             print(f"{shape:14s} {docs:5d} {blocks:7d} {gold:10d} {name:10d} {right:14d} ({right / max(gold, 1):4.0%})")
         print()
@@ -157,7 +159,18 @@ def main() -> None:
         print("real documents not found: skipped")
     else:
         print("real documents")
-        for key in ("docs with tables", "tables", "rows", "prose", "unexp", "relations", "in table", "split", "in text", "read right"):
+        for key in (
+            "docs with tables",
+            "tables",
+            "rows",
+            "prose",
+            "unexp",
+            "relations",
+            "in table",
+            "split",
+            "in text",
+            "read right",
+        ):
             print(f"  {key:18s} {totals.get(key, 0):6d}")
     print(f"\nCPU {time.process_time() - t0:.1f} s")
 

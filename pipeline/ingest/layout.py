@@ -14,6 +14,12 @@ Plain-text exports and PDF page text arrive as lines. `lines_to_blocks` turns cl
   `tab_cells` — a Word table saved as text: one tab-indented line per cell, rows between blank
   lines, unindented lines continuing a cell;
   `series` — a chart's data line: k category labels, then k values (two rows);
+- under a header whose words say what each column holds (`header_kinds`: labels such as
+  一级指标/指标名称, then 指标性质, values, 计量单位, scores, a reason), whitespace rows, label
+  lines with their values on the next line, and one-cell-per-line records are cut column by
+  column (`_cut_record`): a 一级/二级 cell carried down is left blank on the left, a lone
+  operator or unit joins its number unless the header has a column for it (`≥ 90%`, which is
+  what `$\\geq$ 90\\%` reads after cleaning), an actual in words is taken before the scores;
 - hard-wrapped lines (cut at the page width, often with a blank line between the halves, or by
   a page break) are joined when the break is inside a sentence; headings, list items, table rows,
   titles and labels never are;
@@ -101,18 +107,20 @@ _BRACKET_NOTE = re.compile(r"[（(][^（）()]{1,10}[）)]$")
 HEADER_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern))
     for kind, pattern in (
-        ("label", r"^(?:[一二三四]级指标|指标名称|指标内容|绩效指标|指标|项目|项目名称|名称|科目|类别|任务名称|主要内容"
-                  r"|(?:项目)?资金(?:投入)?(?:情况|来源)?)$"),
+        ("label", (r"^(?:[一二三四]级指标|指标名称|指标内容|绩效指标|指标|项目|项目名称|名称|科目|类别|任务名称|主要内容"
+                   r"|(?:项目)?资金(?:投入)?(?:情况|来源)?)$")),
         ("nature", r"^(?:绩效)?指标(?:性质|方向)$"),
         ("unit", r"^(?:绩效)?(?:计量|度量)?单位$"),
         ("number", r"^(?:分值|(?:自评)?得分|权重|评分)$"),
-        ("value", r"^(?:(?:年度|全年)?(?:绩效)?(?:指标值|目标值|实际值|完成值|实际完成值|实际完成指标值|预期目标|预期值)"
-                  r"|(?:全年|年初|调整后)?(?:预算数|执行数|预算执行数|执行率|预算执行率|决算数)"
-                  r"|(?:目标)?实际完成情况|完成情况)$"),
+        ("value", (r"^(?:(?:年度|全年)?(?:绩效)?(?:指标值|目标值|实际值|完成值|实际完成值|实际完成指标值|预期目标|预期值)"
+                   r"|(?:全年|年初|调整后)?(?:预算数|执行数|预算执行数|执行率|预算执行率|决算数)"
+                   r"|(?:目标)?实际完成情况|完成情况)$")),
         ("text", r"^(?:(?:偏差|未完成)原因\S{0,12}|备注|评分标准|说明)$"),
     )
 )  # fmt: skip
-NATURE_WORD = re.compile(r"^(?:[≥≤<>=＜＞＝]=?|>=|<=|定性|定量|正向|反向|正向指标|反向指标|大于等于|小于等于|等于|大于|小于)$")
+NATURE_WORD = re.compile(
+    r"^(?:[≥≤<>=＜＞＝]=?|>=|<=|定性|定量|正向|反向|正向指标|反向指标|大于等于|小于等于|等于|大于|小于)$"
+)
 LONE_OP = re.compile(r"^(?:[≥≤<>=＜＞＝]=?|>=|<=|约|不低于|不高于|不少于|不超过|达到|大于|小于)$")
 LEAD_TAB = re.compile(r"^ *\t")
 MD_SEPARATOR = re.compile(r"^\|(?:\s*:?-{3,}:?\s*\|)+\s*$")
@@ -256,7 +264,12 @@ def _grid_line(line: MappedText) -> _GridLine | None:
     if len(toks) >= 3 and all(HEADER_CELL.match(t.text) for t in toks):
         return _GridLine(labels=toks, values=[], header=True)
     tabbed = "\t" in s
-    if tabbed and len(toks) >= 3 and any(HEADER_CELL.match(t.text) for t in toks) and not any(is_value(t.text) for t in toks):
+    if (
+        tabbed
+        and len(toks) >= 3
+        and any(HEADER_CELL.match(t.text) for t in toks)
+        and not any(is_value(t.text) for t in toks)
+    ):
         return _GridLine(labels=toks, values=[], header=True, tabbed=True)
     k = len(toks)
     while k > 0 and is_value(toks[k - 1].text):
@@ -317,9 +330,7 @@ def _grid_table(items: list[tuple[MappedText, _GridLine | None]]) -> tuple[list[
         pending = []
     widths = Counter(len(r) for r, _ in raw_rows if r is not header)
     width = len(header) if header else (widths.most_common(1)[0][0] if widths else 0)
-    rows = [
-        r if r is header else _fit(r, n, max(width, len(r) if n < 0 else len(r) - n)) for r, n in raw_rows
-    ]
+    rows = [r if r is header else _fit(r, n, max(width, len(r) if n < 0 else len(r) - n)) for r, n in raw_rows]
     shape = "label_values" if separate * 2 >= len(raw_rows) - (1 if header else 0) else "grid"
     return rows, shape
 
@@ -393,7 +404,9 @@ def _cut_record(
         elif not has_nature and LONE_OP.match(t) and pos + 1 < n and is_value(cells[pos + 1].text):
             cell = cells[pos] + cells[pos + 1]
             pos += 1
-        elif is_value(t) or ((n_given is not None or last in ("定性", "定量")) and len(t) <= 16 and not t.endswith("指标")):
+        elif is_value(t) or (
+            (n_given is not None or last in ("定性", "定量")) and len(t) <= 16 and not t.endswith("指标")
+        ):
             cell = cells[pos]
         elif last and len(t) <= 12 and not t.endswith("指标") and "number" in kinds and not INNER_PUNCT.search(t):
             # an actual in words after its target, before the row's scores (有所提升 … 18 14.4)
@@ -727,7 +740,13 @@ def wrap_width(lines: list[MappedText]) -> int | None:
 
 
 def _continues(
-    para: list[MappedText], line: str, numbering: Numbering | None, prev_kind: BlockKind, *, wrap: int | None, blank: bool
+    para: list[MappedText],
+    line: str,
+    numbering: Numbering | None,
+    prev_kind: BlockKind,
+    *,
+    wrap: int | None,
+    blank: bool,
 ) -> bool:
     """Whether `line` continues the sentence that the paragraph's last line broke off (a hard wrap).
 

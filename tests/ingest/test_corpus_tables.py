@@ -178,7 +178,11 @@ def test_label_values(parsed, name: str) -> None:
     for prev, line in zip(lines, lines[1:]):
         tokens = line.split()
         # a line of values only: target, actual, weight, score (the last two numbers)
-        if len(tokens) == 4 and all(VALUE.match(t) for t in tokens[2:]) and not any(VALUE.match(t) for t in prev.split()):
+        if (
+            len(tokens) == 4
+            and all(VALUE.match(t) for t in tokens[2:])
+            and not any(VALUE.match(t) for t in prev.split())
+        ):
             found += 1
             label = SPACE.sub("", prev)
             if not any(r[-4:] == tokens and SPACE.sub("", r[-5]).endswith(label) for r in rows if len(r) >= 5):

@@ -177,7 +177,15 @@ def test_cell_lines_form_fields_after_the_last_record_are_text() -> None:
     assert kinds == ["table"] + ["paragraph"] * 7 + ["table"]
     funds, indicators = (cells(b) for b in tables(blocks))
     assert funds[1:] == [["年度资金总额", "80.0", "82.0", "79.5", "10", "97%", "9.7"]]  # one record of values is enough
-    assert [b.text.text for b in blocks[1:8]] == ["年度总体目标", "预期目标", "实际完成情况", "完成示范片区的绿化养护", "示范片区绿化养护已完成", "按季度开展巡查", "全年巡查四次"]
+    assert [b.text.text for b in blocks[1:8]] == [
+        "年度总体目标",
+        "预期目标",
+        "实际完成情况",
+        "完成示范片区的绿化养护",
+        "示范片区绿化养护已完成",
+        "按季度开展巡查",
+        "全年巡查四次",
+    ]
     assert indicators[1] == ["产出指标", "数量指标", "养护面积", "≥5000平方米", "5200平方米", "20", "20"]
     assert_offsets(CELL_LINES_THEN_FORM_FIELDS, blocks)
 
@@ -209,14 +217,22 @@ def test_grid() -> None:
 
 def test_grid_with_tabs() -> None:
     t = tables(blocks_of(GRID_TABS))[0]
-    assert cells(t) == [["项目", "预算数", "执行数"], ["办公经费", "12.5", "11.8"], ["差旅经费", "6.0", "5.2"], ["印刷经费", "3.1", "3.1"]]
+    assert cells(t) == [
+        ["项目", "预算数", "执行数"],
+        ["办公经费", "12.5", "11.8"],
+        ["差旅经费", "6.0", "5.2"],
+        ["印刷经费", "3.1", "3.1"],
+    ]
 
 
 def test_chart_series_and_tab_rows() -> None:
     text = "示范支出结构\n基本支出\t项目支出\t其他支出\t80.5\t20.1\t0\n姓名\t职务\n甲某\t组长\n乙某\t成员"
     blocks = blocks_of(text)
     assert [b.kind for b in blocks] == ["paragraph", "table", "table"]
-    assert blocks[1].shape == "series" and cells(blocks[1]) == [["基本支出", "项目支出", "其他支出"], ["80.5", "20.1", "0"]]
+    assert blocks[1].shape == "series" and cells(blocks[1]) == [
+        ["基本支出", "项目支出", "其他支出"],
+        ["80.5", "20.1", "0"],
+    ]
     assert cells(blocks[2]) == [["姓名", "职务"], ["甲某", "组长"], ["乙某", "成员"]]
     assert_offsets(text, blocks)
 
@@ -413,7 +429,18 @@ def test_space_rows_with_nature_and_unit_columns() -> None:
     blocks = blocks_of(NATURE_UNIT_ROWS)
     assert [b.kind for b in blocks] == ["table"]
     assert cells(blocks[0]) == [
-        ["一级指标", "二级指标", "指标名称", "绩效指标性质", "绩效指标值", "计量单位", "实际完成值", "分值", "自评得分", "未完成原因分析"],
+        [
+            "一级指标",
+            "二级指标",
+            "指标名称",
+            "绩效指标性质",
+            "绩效指标值",
+            "计量单位",
+            "实际完成值",
+            "分值",
+            "自评得分",
+            "未完成原因分析",
+        ],
         ["产出指标", "数量指标", "举办讲座次数", "≥", "12", "次", "14", "10", "10"],
         ["", "", "受训人数", "≥", "300", "人", "280", "10", "8", "受天气影响未全部开展"],
         ["效益指标", "社会效益指标", "居民参与度", "定性", "明显提高", "", "明显提高", "10", "10"],
@@ -432,8 +459,30 @@ def test_long_space_rows_and_actuals_in_words() -> None:
     blocks = blocks_of(LONG_ROWS)
     assert [b.kind for b in blocks] == ["table"]
     assert cells(blocks[0])[1:] == [
-        ["产出指标", "时效指标", "场地开放及时性", "定性", "有效改善", "", "略有改善", "18", "14.4", "受汛期封闭管理影响部分场地未能按计划开放"],
-        ["效益指标", "社会效益指标", "健身人数", "≥", "5200", "人", "4800", "12", "9.6", "受汛期封闭管理影响部分场地未能按计划开放"],
+        [
+            "产出指标",
+            "时效指标",
+            "场地开放及时性",
+            "定性",
+            "有效改善",
+            "",
+            "略有改善",
+            "18",
+            "14.4",
+            "受汛期封闭管理影响部分场地未能按计划开放",
+        ],
+        [
+            "效益指标",
+            "社会效益指标",
+            "健身人数",
+            "≥",
+            "5200",
+            "人",
+            "4800",
+            "12",
+            "9.6",
+            "受汛期封闭管理影响部分场地未能按计划开放",
+        ],
     ]
 
 
@@ -482,7 +531,10 @@ def test_label_lines_then_values_under_lenient_headers() -> None:
     blocks = blocks_of(LABEL_LINES_UNDER_HEADERS)
     assert [b.kind for b in blocks] == ["table", "paragraph", "table"]
     money, indicators = (cells(b) for b in tables(blocks))
-    assert money[1:] == [["年度资金总额", "50.00", "52.00", "49.40", "10", "95%", "9.5"], ["其中：财政拨款", "45.00", "47.00", "44.90", "", "", ""]]
+    assert money[1:] == [
+        ["年度资金总额", "50.00", "52.00", "49.40", "10", "95%", "9.5"],
+        ["其中：财政拨款", "45.00", "47.00", "44.90", "", "", ""],
+    ]
     assert indicators[1:] == [
         ["产出指标", "时效指标", "养护完成及时率", "≥95%", "97%", "20", "20"],
         ["", "质量指标", "路面完好率", "≥90%", "88%", "20", "16"],
