@@ -34,10 +34,12 @@ logger = logging.getLogger(__name__)
 # Pages are OCR'd with their long side at most this many pixels: A4 at ~205 dpi, where body
 # text (10.5–12 pt) is 30–35 px high, enough for the recogniser (it works at 48 px).
 MAX_SIDE = 2400
-# Text detection runs on a copy whose long side is this many pixels: 9-pt text on A4 is still
-# ~10 px high there, which the detector finds; RapidOCR's default (the long side of the page
-# capped at 2000) costs four times the pixels for no gain on printed pages.
-DET_LIMIT_SIDE = 960
+# Text detection runs on a copy whose long side is this many pixels; the lines are then cut
+# from the full page for recognition. Smaller copies (960, 1280) merge table cells whose gap is
+# under two characters into one line; RapidOCR's own pipeline detects on the page itself (long
+# side up to 2000 px: its `det_limit_side_len` is ignored with `det_limit_type="max"`), which
+# costs half as many pixels more and ~0.3 GB more memory.
+DET_SIDE = 1600
 # Scanned PDF pages are rendered at this resolution (capped by MAX_SIDE for large pages).
 PDF_DPI = 200
 # Lines are recognised one at a time: a batch is padded to its widest line, and on CPU the
@@ -46,6 +48,9 @@ PDF_DPI = 200
 REC_BATCH = 1
 THREADS = 2  # onnxruntime intra-op threads: the target machines have two cores
 MIN_SCORE = 0.5  # recognitions below this confidence are dropped
+# What the recogniser reads into the margin of a crop (cell borders, specks): stripped from the
+# ends of each line, never from inside it.
+EDGE_NOISE = " \t‧·•|丨｜"
 
 _engine: Any = None
 _engine_lock = threading.Lock()
@@ -63,9 +68,7 @@ def engine() -> Any:
                 _engine = RapidOCR(
                     use_cls=False,  # printed pages are upright; the angle classifier only costs time
                     text_score=MIN_SCORE,
-                    max_side_len=MAX_SIDE,
-                    det_limit_type="max",
-                    det_limit_side_len=DET_LIMIT_SIDE,
+                    det_limit_type="max",  # never upscale the (already small) detection copy
                     rec_batch_num=REC_BATCH,
                     intra_op_num_threads=THREADS,
                     inter_op_num_threads=1,
@@ -209,18 +212,37 @@ def _as_uint8(arr: np.ndarray) -> np.ndarray:
 
 
 def _recognise(gray: np.ndarray) -> tuple[list[_Box], np.ndarray]:
-    """The recognised lines, levelled if the page is skewed, and the page levelled with them."""
-    bgr = np.repeat(gray[..., None], 3, axis=2)
+    """The recognised lines, levelled if the page is skewed, and the page levelled with them.
+
+    Lines are detected on a copy at most DET_SIDE pixels long and recognised from the page.
+    """
+    import cv2
+
+    scale = min(1.0, DET_SIDE / max(gray.shape))
+    small = gray
+    if scale < 1.0:
+        small = cv2.resize(
+            gray, (round(gray.shape[1] * scale), round(gray.shape[0] * scale)), interpolation=cv2.INTER_AREA
+        )
     ocr = engine()
     with _run_lock:
-        result, _ = ocr(bgr)
-    lines = [(np.asarray(points, np.float64), clean_str(text).strip()) for points, text, _ in result or []]
+        quads, _ = ocr.text_det(np.repeat(small[..., None], 3, axis=2))
+        if quads is None or len(quads) == 0:
+            return [], gray
+        quads = (np.asarray(quads, np.float32) / scale).astype(np.float32)
+        line_h = float(np.median(np.linalg.norm(quads[:, 3] - quads[:, 0], axis=1)))
+        page = _without_rules(gray, line_h)
+        crops = ocr.get_crop_img_list(np.repeat(page[..., None], 3, axis=2), list(quads))
+        recognised, _ = ocr.text_rec(crops)
+    lines = [
+        (quad.astype(np.float64), clean_str(found[0]).strip(EDGE_NOISE))
+        for quad, found in zip(quads, recognised, strict=True)
+        if found[1] >= MIN_SCORE
+    ]
     lines = [(quad, text) for quad, text in lines if text]
     angle = _skew(quad for quad, _ in lines)
     if angle:
         # rotate the line boxes and the page (for its ruling lines) by the same transform
-        import cv2
-
         centre = (gray.shape[1] / 2, gray.shape[0] / 2)
         matrix = cv2.getRotationMatrix2D(centre, float(np.degrees(angle)), 1.0)
         gray = cv2.warpAffine(gray, matrix, (gray.shape[1], gray.shape[0]), borderValue=255)
@@ -520,11 +542,7 @@ def _grids(gray: np.ndarray, line_h: float) -> list[_Grid]:
     """Ruled tables: connected sets of long horizontal and vertical lines."""
     import cv2
 
-    _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    long_h = max(12, int(4 * line_h))
-    long_v = max(12, int(2.5 * line_h))
-    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (long_h, 1)))
-    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, long_v)))
+    horizontal, vertical = _rules(gray, line_h)
     joined = cv2.dilate(horizontal | vertical, np.ones((5, 5), np.uint8))
     count, _, stats, _ = cv2.connectedComponentsWithStats(joined)
     grids: list[_Grid] = []
@@ -538,6 +556,31 @@ def _grids(gray: np.ndarray, line_h: float) -> list[_Grid]:
             continue
         grids.append(_Grid(float(x), float(y), float(x + w), float(y + h), ys, xs))
     return grids
+
+
+def _rules(gray: np.ndarray, line_h: float) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of the long horizontal and vertical ink lines (ruling lines, underlines)."""
+    import cv2
+
+    _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    long_h = max(12, int(4 * line_h))
+    long_v = max(12, int(2.5 * line_h))
+    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (long_h, 1)))
+    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, long_v)))
+    return horizontal, vertical
+
+
+def _without_rules(gray: np.ndarray, line_h: float) -> np.ndarray:
+    """The page with its ruling lines painted white, so that cell crops hold only text."""
+    import cv2
+
+    horizontal, vertical = _rules(gray, line_h)
+    mask = cv2.dilate(horizontal | vertical, np.ones((5, 5), np.uint8))
+    if not mask.any():
+        return gray
+    clean = gray.copy()
+    clean[mask > 0] = 255
+    return clean
 
 
 def _rule_positions(mask: np.ndarray, *, axis: int, offset: int, min_len: float) -> list[float]:
