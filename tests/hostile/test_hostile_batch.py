@@ -90,7 +90,9 @@ def good_rows(db: Path) -> dict[str, object]:
     out = {}
     con = duckdb.connect(str(db), read_only=True)
     try:
-        tables = [t for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall() if t != "errors"]
+        tables = [
+            t for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall() if t != "errors"
+        ]
         for path, doc_id, record in con.execute("SELECT path, doc_id, record FROM documents").fetchall():
             if Path(path).name not in {p.name for p in GOOD}:
                 continue

@@ -28,12 +28,14 @@ def results(tmp_path_factory) -> dict[str, dict]:
     maker().build(root / "corpus", canary=canary)
     proc = subprocess.run(
         [sys.executable, str(HERE / "hostile_corpus.py"), str(root / "corpus")],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     lines = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     finished = {r["name"]: r for r in lines if "outcome" in r}
     started = [r["start"] for r in lines if "start" in r]
-    assert proc.returncode == 0, f"the reader process died (code {proc.returncode}) on {started[-1:]}: {proc.stderr[-2000:]}"
+    assert proc.returncode == 0, (
+        f"the reader process died (code {proc.returncode}) on {started[-1:]}: {proc.stderr[-2000:]}"
+    )
     assert set(started) == set(finished), f"unfinished: {set(started) - set(finished)}"
     return finished
 

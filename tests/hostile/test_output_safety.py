@@ -24,12 +24,19 @@ HOSTILE_TEXT = (
     '一、基本情况"><img src=x onerror="window.pwned=2">\n'
     "年初预算86.40万元<script>alert(1)</script>，实际支出88.73万元。\n"
     "产出指标：培训人次≥400人次' onmouseover='window.pwned=3' x='，实际436人次。\n"
-    "<iframe src=\"javascript:window.pwned=4\"></iframe>=HYPERLINK(\"http://example.invalid\")\n"
+    '<iframe src="javascript:window.pwned=4"></iframe>=HYPERLINK("http://example.invalid")\n'
 )
 
 
 def jixiao(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], cwd=REPO, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def _assert_inert(page: str) -> None:
@@ -45,7 +52,7 @@ def _assert_inert(page: str) -> None:
 
 @pytest.mark.slow
 def test_review_page_of_a_hostile_document_is_inert(tmp_path):
-    source = tmp_path / 'report"><script>x<\script>&.txt'
+    source = tmp_path / 'report"><script>x<\\script>&.txt'
     source.write_text(HOSTILE_TEXT, encoding="utf-8")
     out = tmp_path / "review"
     done = jixiao("extract", str(source), "--review", str(out), "-o", str(tmp_path / "out.jsonl"))
@@ -68,7 +75,9 @@ def test_review_file_names_never_leave_their_folder(tmp_path):
     for doc_id in ("../../escaped", "/etc/passwd", "..\\..\\win", "a/../../b", "\x00nul", "", "." * 300):
         path = write_review(doc.model_copy(update={"doc_id": doc_id}), out)
         assert path.parent == out and path.name == safe_name(doc_id)
-    assert not (tmp_path / "escaped.html").exists() and sorted(p.parent for p in out.iterdir()) == [out] * len(list(out.iterdir()))
+    assert not (tmp_path / "escaped.html").exists() and sorted(p.parent for p in out.iterdir()) == [out] * len(
+        list(out.iterdir())
+    )
 
 
 def test_sink_file_names_are_refused_outside_their_folder(tmp_path):
@@ -81,7 +90,7 @@ def test_sink_file_names_are_refused_outside_their_folder(tmp_path):
 @pytest.mark.parametrize(
     ("cell", "expected"),
     [
-        ("=HYPERLINK(\"http://example.invalid\")", "'=HYPERLINK(\"http://example.invalid\")"),
+        ('=HYPERLINK("http://example.invalid")', '\'=HYPERLINK("http://example.invalid")'),
         ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
         ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
         ("@SUM(1,1)*cmd|' /C calc'!A0", "'@SUM(1,1)*cmd|' /C calc'!A0"),
@@ -115,8 +124,10 @@ def test_query_csv_export_neutralises_formulas(tmp_path):
         rows = list(csv.reader(fh))
     assert rows[0] == ["name", "actual", "note"]
     cells = [c for row in rows[1:] for c in row if c]
-    assert not [c for c in cells if c.startswith(("=", "+", "@", "\t", "\r")) or (c.startswith("-") and not c[1:2].isdigit())]
-    assert ["'=HYPERLINK(\"http://example.invalid\",\"点击\")", "-3.5", "'@cmd"] in rows
+    assert not [
+        c for c in cells if c.startswith(("=", "+", "@", "\t", "\r")) or (c.startswith("-") and not c[1:2].isdigit())
+    ]
+    assert ['\'=HYPERLINK("http://example.invalid","点击")', "-3.5", "'@cmd"] in rows
     assert ["培训人次", "436.0", "'-1+1"] in rows
 
 

@@ -70,9 +70,19 @@ def _zip(members: list[tuple[str, bytes, int, int]]) -> bytes:
         extra = struct.pack("<HHQQ", 1, 16, size, len(data)) if big else b""
         out.write(
             struct.pack(
-                "<IHHHHHIIIHH", 0x04034B50, 45 if big else 20, 0, 8, 0, 0x21, crc,
-                0xFFFFFFFF if big else len(data), 0xFFFFFFFF if big else size, len(fname), len(extra),
-            )  # fmt: skip
+                "<IHHHHHIIIHH",
+                0x04034B50,
+                45 if big else 20,
+                0,
+                8,
+                0,
+                0x21,
+                crc,
+                0xFFFFFFFF if big else len(data),
+                0xFFFFFFFF if big else size,
+                len(fname),
+                len(extra),
+            )
             + fname
             + extra
             + data
@@ -83,10 +93,25 @@ def _zip(members: list[tuple[str, bytes, int, int]]) -> bytes:
         extra = struct.pack("<HHQQQ", 1, 24, size, csize, offset) if big else b""
         out.write(
             struct.pack(
-                "<IHHHHHHIIIHHHHHII", 0x02014B50, 45 if big else 20, 45 if big else 20, 0, 8, 0, 0x21, crc,
-                0xFFFFFFFF if big else csize, 0xFFFFFFFF if big else size, len(fname), len(extra), 0, 0, 0, 0,
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                45 if big else 20,
+                45 if big else 20,
+                0,
+                8,
+                0,
+                0x21,
+                crc,
+                0xFFFFFFFF if big else csize,
+                0xFFFFFFFF if big else size,
+                len(fname),
+                len(extra),
+                0,
+                0,
+                0,
+                0,
                 0xFFFFFFFF if big else offset,
-            )  # fmt: skip
+            )
             + fname
             + extra
         )
@@ -131,7 +156,7 @@ def _document_xml(body: str, *, doctype: str = "") -> bytes:
     return (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n{doctype}'
         f"<w:document {W_NS}><w:body>{body}</w:body></w:document>"
-    ).encode("utf-8")
+    ).encode()
 
 
 def _para(text: str) -> str:
@@ -156,20 +181,31 @@ def _xlsx_members(sheet_xml: bytes) -> dict[str, bytes]:
     office = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     decl = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     return {
-        "[Content_Types].xml": decl
-        + b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        "[Content_Types].xml": decl + b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
         b'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
         b'<Default Extension="xml" ContentType="application/xml"/>'
         b'<Override PartName="/xl/workbook.xml" '
         b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
         b'<Override PartName="/xl/worksheets/sheet1.xml" '
         b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
-        "_rels/.rels": decl + b"<Relationships " + rels_ns + b'><Relationship Id="rId1" Type="' + office
+        "_rels/.rels": decl
+        + b"<Relationships "
+        + rels_ns
+        + b'><Relationship Id="rId1" Type="'
+        + office
         + b'/officeDocument" Target="xl/workbook.xml"/></Relationships>',
-        "xl/workbook.xml": decl + b"<workbook " + main + b" " + rel
+        "xl/workbook.xml": decl
+        + b"<workbook "
+        + main
+        + b" "
+        + rel
         + b'><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>',
-        "xl/_rels/workbook.xml.rels": decl + b"<Relationships " + rels_ns + b'><Relationship Id="rId1" Type="'
-        + office + b'/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+        "xl/_rels/workbook.xml.rels": decl
+        + b"<Relationships "
+        + rels_ns
+        + b'><Relationship Id="rId1" Type="'
+        + office
+        + b'/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
         "xl/worksheets/sheet1.xml": sheet_xml,
     }
 
@@ -178,7 +214,7 @@ def _sheet_xml(rows: str, *, doctype: str = "") -> bytes:
     return (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n{doctype}'
         f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>'
-    ).encode("utf-8")
+    ).encode()
 
 
 def _row(n: int, *cells: str) -> str:
@@ -205,7 +241,10 @@ def _pdf(objects: list[bytes], *, root: int = 1, trailer_extra: bytes = b"") -> 
     out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
     for off in offsets:
         out.write(b"%010d 00000 n \n" % off)
-    out.write(b"trailer\n<< /Size %d /Root %d 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, root, trailer_extra, xref))
+    out.write(
+        b"trailer\n<< /Size %d /Root %d 0 R %s>>\nstartxref\n%d\n%%%%EOF\n"
+        % (len(objects) + 1, root, trailer_extra, xref)
+    )
     return out.getvalue()
 
 
@@ -216,7 +255,9 @@ def _stream(dictionary: bytes, data: bytes) -> bytes:
 _FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
 
 
-def good_pdf(content: bytes = b"BT /F1 12 Tf 72 720 Td (Budget 86.40, spent 88.73) Tj ET", *, filtered: bool = False) -> bytes:
+def good_pdf(
+    content: bytes = b"BT /F1 12 Tf 72 720 Td (Budget 86.40, spent 88.73) Tj ET", *, filtered: bool = False
+) -> bytes:
     data = zlib.compress(content) if filtered else content
     stream = _stream(b"/Filter /FlateDecode" if filtered else b"", data)
     return _pdf(
@@ -248,7 +289,7 @@ def good_html() -> bytes:
         f"<h1>示例县示例局2025年度项目支出绩效自评</h1><p>{GOOD_SENTENCE}</p>"
         "<table><tr><td>项目</td><td>金额（万元）</td></tr><tr><td>基本支出</td><td>178.66</td></tr></table>"
         "</body></html>"
-    ).encode("utf-8")
+    ).encode()
 
 
 def good_txt() -> bytes:
@@ -270,9 +311,7 @@ SEEDS: dict[str, Callable[[], bytes]] = {
 
 def _laughs(levels: int = 10) -> tuple[str, str]:
     """A billion-laughs DOCTYPE (10 levels of ten: 10^10 copies) and the entity that expands it."""
-    ents = ['<!ENTITY lol0 "lol">'] + [
-        f'<!ENTITY lol{i} "{("&lol%d;" % (i - 1)) * 10}">' for i in range(1, levels)
-    ]
+    ents = ['<!ENTITY lol0 "lol">'] + [f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, levels)]
     return f"<!DOCTYPE lolz [{''.join(ents)}]>", f"&lol{levels - 1};"
 
 
@@ -293,7 +332,7 @@ def docx_zip_bomb_lying(_: Path) -> bytes:
 
 def docx_zip_bomb_small(_: Path) -> bytes:
     """400 MiB of XML whitespace after a real paragraph: under the unpacked-size limit, ratio ~1000."""
-    head = _document_xml(_para(GOOD_SENTENCE))[:-len("</w:body></w:document>")]
+    head = _document_xml(_para(GOOD_SENTENCE))[: -len("</w:body></w:document>")]
     fill, _ = _bomb_stream(400 * MIB)
     tail = b"</w:body></w:document>"
     comp = zlib.compressobj(9, zlib.DEFLATED, -15)
@@ -342,7 +381,7 @@ def html_xxe(canary: Path) -> bytes:
         f'<?xml version="1.0" encoding="utf-8"?>\n{doctype.replace("DOCTYPE x", "DOCTYPE html")}'
         f"<html><body><p>年初预算{ref}万元</p><p>{GOOD_SENTENCE}</p>"
         f'<iframe src="{canary.resolve().as_uri()}"></iframe><img src="{canary.resolve().as_uri()}"/></body></html>'
-    ).encode("utf-8")
+    ).encode()
 
 
 def docx_deep_xml(_: Path) -> bytes:
@@ -353,7 +392,9 @@ def docx_deep_xml(_: Path) -> bytes:
 
 def html_deep(_: Path) -> bytes:
     depth = 100_000
-    return (f"<!doctype html><html><body>{'<div>' * depth}<p>{GOOD_SENTENCE}</p>{'</div>' * depth}</body></html>").encode()
+    return (
+        f"<!doctype html><html><body>{'<div>' * depth}<p>{GOOD_SENTENCE}</p>{'</div>' * depth}</body></html>"
+    ).encode()
 
 
 def html_deep_unclosed(_: Path) -> bytes:
@@ -413,8 +454,10 @@ def pdf_xobject_loop(_: Path) -> bytes:
         [
             b"<< /Type /Catalog /Pages 2 0 R >>",
             b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
-            b" /Resources << /Font << /F1 5 0 R >> /XObject << /X1 6 0 R >> >> >>",
+            (
+                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+                b" /Resources << /Font << /F1 5 0 R >> /XObject << /X1 6 0 R >> >> >>"
+            ),
             _stream(b"", b"BT /F1 12 Tf 72 720 Td (Budget 86.40) Tj ET /X1 Do"),
             _FONT,
             _stream(
@@ -476,12 +519,30 @@ E_IMAGE = ("pixels", "decompression bomb")
 E_DEEP = ("deeper", "depth")
 
 HOSTILE: list[Hostile] = [
-    Hostile("zip_bomb.docx", "error", E_ZIP, "DOCX whose document.xml inflates to 4 GiB (3.4 MB on disk)", docx_zip_bomb),
-    Hostile("zip_bomb_lying.docx", "error", E_ZIP, "DOCX member inflating to 1 GiB, its zip entry claiming 600 bytes", docx_zip_bomb_lying),
-    Hostile("zip_bomb_400m.docx", "error", E_ZIP, "DOCX: one paragraph then 400 MiB of whitespace (under the size limit, ratio ~1000)", docx_zip_bomb_small),
+    Hostile(
+        "zip_bomb.docx", "error", E_ZIP, "DOCX whose document.xml inflates to 4 GiB (3.4 MB on disk)", docx_zip_bomb
+    ),
+    Hostile(
+        "zip_bomb_lying.docx",
+        "error",
+        E_ZIP,
+        "DOCX member inflating to 1 GiB, its zip entry claiming 600 bytes",
+        docx_zip_bomb_lying,
+    ),
+    Hostile(
+        "zip_bomb_400m.docx",
+        "error",
+        E_ZIP,
+        "DOCX: one paragraph then 400 MiB of whitespace (under the size limit, ratio ~1000)",
+        docx_zip_bomb_small,
+    ),
     Hostile("zip_bomb.xlsx", "error", E_ZIP, "XLSX whose sheet1.xml inflates to 4 GiB", xlsx_zip_bomb),
-    Hostile("billion_laughs.docx", "any", E_XML, "DOCX with a 10^10 entity expansion (billion laughs)", docx_billion_laughs),
-    Hostile("billion_laughs.xlsx", "any", E_XML, "XLSX with a 10^10 entity expansion (billion laughs)", xlsx_billion_laughs),
+    Hostile(
+        "billion_laughs.docx", "any", E_XML, "DOCX with a 10^10 entity expansion (billion laughs)", docx_billion_laughs
+    ),
+    Hostile(
+        "billion_laughs.xlsx", "any", E_XML, "XLSX with a 10^10 entity expansion (billion laughs)", xlsx_billion_laughs
+    ),
     Hostile("xxe.docx", "any", E_XML, "DOCX with an external entity naming a local file", docx_xxe),
     Hostile("xxe.xlsx", "any", E_XML, "XLSX with an external entity naming a local file", xlsx_xxe),
     Hostile("xxe.html", "any", E_XML, "XHTML with an external entity, iframe and img naming a local file", html_xxe),
@@ -490,7 +551,9 @@ HOSTILE: list[Hostile] = [
     Hostile("deep_unclosed.html", "error", E_DEEP, "HTML with 200,000 unclosed inline tags", html_deep_unclosed),
     Hostile("flate_bomb.pdf", "error", E_LIMIT, "PDF content stream inflating to 2 GiB (2 MB on disk)", pdf_flate_bomb),
     Hostile("pages_cycle.pdf", "any", E_CORRUPT, "PDF page tree that contains itself", pdf_pages_cycle),
-    Hostile("reference_loop.pdf", "any", E_CORRUPT, "PDF objects referring to each other in a loop", pdf_reference_loop),
+    Hostile(
+        "reference_loop.pdf", "any", E_CORRUPT, "PDF objects referring to each other in a loop", pdf_reference_loop
+    ),
     Hostile("xobject_loop.pdf", "any", E_CORRUPT, "PDF form XObject that draws itself", pdf_xobject_loop),
     Hostile("encrypted.pdf", "error", ("password-protected",), "PDF with a user password", pdf_encrypted),
     Hostile("bomb_50000x50000.png", "error", E_IMAGE, "PNG header of 50,000 × 50,000 pixels", png_bomb),
