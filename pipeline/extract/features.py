@@ -38,6 +38,24 @@ class GoldDoc:
     facts: dict[str, Any] = field(default_factory=dict)
 
 
+def training_settings(
+    config: Path | None, output: Path | None, *, default_config: str, default_output: str
+) -> tuple[dict[str, Any], dict[str, Any], Path]:
+    """(the whole config, its [model] settings, the output folder) of a `jixiao train …` command."""
+    import tomllib
+
+    from pipeline.core import resolve_path
+
+    cfg_path = Path(config) if config else resolve_path(default_config)
+    with cfg_path.open("rb") as fh:
+        cfg = tomllib.load(fh)
+    settings = dict(cfg.get("model", {}))
+    if "labels" in settings:
+        settings["labels"] = tuple(settings["labels"])
+    out = Path(output) if output else resolve_path(cfg.get("output", default_output))
+    return cfg, settings, out
+
+
 def load_gold(*, root: Path = ANNOTATIONS_DIR, shared: Path | None = None) -> list[GoldDoc]:
     """Every real document that has an `entities` annotation, seeds first."""
     from pipeline.annotate.corpus import real_documents

@@ -324,17 +324,10 @@ DEFAULT_CONFIG = "configs/ner.toml"
 def train(*, config: Path | None = None, output: Path | None = None) -> dict[str, Any]:
     """`jixiao train ner`: fit on every annotated real document (+ synthetic), save, return meta."""
     import time
-    import tomllib
 
-    from pipeline.extract.features import load_gold
+    from pipeline.extract.features import load_gold, training_settings
 
-    cfg_path = Path(config) if config else resolve_path(DEFAULT_CONFIG)
-    with cfg_path.open("rb") as fh:
-        cfg = tomllib.load(fh)
-    settings = dict(cfg.get("model", {}))
-    if "labels" in settings:
-        settings["labels"] = tuple(settings["labels"])
-    out = Path(output) if output else resolve_path(cfg.get("output", "models/ner"))
+    cfg, settings, out = training_settings(config, output, default_config=DEFAULT_CONFIG, default_output="models/ner")
     golds = load_gold()
     examples = [(g.doc.text, [(m.start, m.end, m.label) for m in g.mentions]) for g in golds]
     n_real = len(examples)

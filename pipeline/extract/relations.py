@@ -224,16 +224,13 @@ DEFAULT_CONFIG = "configs/relations.toml"
 def train(*, config: Path | None = None, output: Path | None = None) -> dict[str, Any]:
     """`jixiao train relations`: fit on every annotated real document, save, return meta."""
     import time
-    import tomllib
 
-    from pipeline.extract.features import load_gold
+    from pipeline.extract.features import load_gold, training_settings
     from pipeline.extract.ner import data_hash
 
-    cfg_path = Path(config) if config else resolve_path(DEFAULT_CONFIG)
-    with cfg_path.open("rb") as fh:
-        cfg = tomllib.load(fh)
-    settings = dict(cfg.get("model", {}))
-    out = Path(output) if output else resolve_path(cfg.get("output", "models/relations"))
+    cfg, settings, out = training_settings(
+        config, output, default_config=DEFAULT_CONFIG, default_output="models/relations"
+    )
     golds = load_gold()
     t0 = time.perf_counter()
     model = RelationModel(**settings).fit([(g.doc.text, g.mentions, g.relations) for g in golds])

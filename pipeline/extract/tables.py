@@ -271,6 +271,30 @@ def _mention(label: str, cell: Cell, attrs: dict, *, score: float = 0.95) -> Men
     return Mention(label=label, start=cell.start, end=cell.end, text=cell.text, score=score, source="table", attrs=attrs)
 
 
+def _money_mention(
+    cell: Cell, v, *, stage: str, item: str, label: Cell, unit_known: bool,
+    attr_scores: tuple[float, float, float], score: float,
+) -> Mention:
+    """A MONEY mention of a table cell; `attr_scores` are the stage, flow and item certainties."""
+    return _mention(
+        "MONEY",
+        cell,
+        {
+            "value_yuan": v.value,
+            "value": v.model_dump(),
+            "stage": stage,
+            "flow": "expenditure",
+            "item": item,
+            "item_text": _item_text(label.text),
+            "unit_source": "cell" if "元" in cell.text else ("note" if unit_known else "default"),
+            "stage_score": attr_scores[0],
+            "flow_score": attr_scores[1],
+            "item_score": attr_scores[2],
+        },
+        score=score,
+    )
+
+
 def _read_money_row(row: list[Cell], header: HeaderMap, unit: str, unit_known: bool, out: TableReading) -> bool:
     cfg = _config()
     label_idx = next((i for i, c in enumerate(row) if not _is_empty(c.text) and _money_item(c.text, cfg)), None)
@@ -298,24 +322,11 @@ def _read_money_row(row: list[Cell], header: HeaderMap, unit: str, unit_known: b
             continue
         if v.unit is None:  # a bare number in a table without a unit note
             continue
-        explicit = any(u in cell.text for u in ("元",))
+        explicit = "元" in cell.text
         out.mentions.append(
-            _mention(
-                "MONEY",
-                cell,
-                {
-                    "value_yuan": v.value,
-                    "value": v.model_dump(),
-                    "stage": stage,
-                    "flow": "expenditure",
-                    "item": item,
-                    "item_text": _item_text(label.text),
-                    "unit_source": "cell" if explicit else ("note" if unit_known else "default"),
-                    "stage_score": 0.95,
-                    "flow_score": 0.8,
-                    "item_score": 0.9,
-                },
-                score=0.95 if explicit or unit_known else 0.7,
+            _money_mention(
+                cell, v, stage=stage, item=item, label=label, unit_known=unit_known,
+                attr_scores=(0.95, 0.8, 0.9), score=0.95 if explicit or unit_known else 0.7,
             )
         )
         found = True
@@ -339,22 +350,9 @@ def _read_label_money(row: list[Cell], unit: str, unit_known: bool, out: TableRe
         if v is None or v.value is None or v.unit != "元" or v.op is not None:
             continue
         out.mentions.append(
-            _mention(
-                "MONEY",
-                cell,
-                {
-                    "value_yuan": v.value,
-                    "value": v.model_dump(),
-                    "stage": stage,
-                    "flow": "expenditure",
-                    "item": item,
-                    "item_text": _item_text(label.text),
-                    "unit_source": "cell" if "元" in cell.text else ("note" if unit_known else "default"),
-                    "stage_score": 0.6,
-                    "flow_score": 0.7,
-                    "item_score": 0.9,
-                },
-                score=0.8 if unit_known or "元" in cell.text else 0.6,
+            _money_mention(
+                cell, v, stage=stage, item=item, label=label, unit_known=unit_known,
+                attr_scores=(0.6, 0.7, 0.9), score=0.8 if unit_known or "元" in cell.text else 0.6,
             )
         )
         found = True
