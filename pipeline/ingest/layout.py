@@ -380,6 +380,13 @@ def _cut_record(
         labels.append(cells[pos])
         pos += 1
     row = _fit(labels, len(labels), n_labels) if labels else [BLANK] * n_labels
+    rest = cells[pos:]
+    numbers = [c for c, k in enumerate(kinds) if k == "number"]
+    if whole and len(rest) == len(numbers) >= 2 and all(BARE_NUMBER.match(c.text) for c in rest):
+        # only scores (总分 100 97): under the number columns
+        by_col = dict(zip(numbers, rest, strict=True))
+        row += [by_col.get(c, BLANK) for c in range(n_labels, numbers[-1] + 1)]
+        return row, len(cells)
     has_nature, has_unit = "nature" in kinds, "unit" in kinds
     last = ""  # text of the last value taken
     for kind in kinds[n_labels:]:
@@ -477,6 +484,9 @@ def _scan_header_rows(
         given = bool(pending) and len(toks) <= len(kinds) - _label_columns(kinds) and bool(scored)
         if all(NATURE_WORD.match(t.text) for t in toks):
             values = given = False  # 定性 on a line of its own: the first of the values that follow
+        value_columns = sum(k in ("value", "number") for k in kinds)
+        if len(toks) == 1 and value_columns > 1 and not any(ch.isdigit() for ch in s):
+            values = given = False  # one word (完成) where a row has several values: a wrapped label's end
         # the label lines' own labels: all but a trailing 指标性质 word (定性, ≥)
         n_given = len(pending)
         while n_given and NATURE_WORD.match(pending[n_given - 1].text):

@@ -567,6 +567,26 @@ def test_label_lines_with_a_nature_line_then_values() -> None:
     assert_offsets(LABEL_LINES_NATURE, blocks)
 
 
+# a label wrapped so that its last word (完成) stands alone, and a totals row of scores only
+WRAPPED_LABEL_AND_TOTAL = """一级指标 二级指标 三级指标 指标值 完成值 分值 得分
+产出指标
+年度重点任务
+完成
+示范任务按期完成率
+100% 100% 10 10
+总分 100 96"""
+
+
+def test_label_line_ending_in_a_value_word_and_a_totals_row() -> None:
+    blocks = blocks_of(WRAPPED_LABEL_AND_TOTAL)
+    assert [b.kind for b in blocks] == ["table"]
+    assert cells(blocks[0])[1:] == [
+        ["产出指标", "年度重点任务完成", "示范任务按期完成率", "100%", "100%", "10", "10"],
+        ["", "", "总分", "", "", "100", "96"],
+    ]
+    assert_offsets(WRAPPED_LABEL_AND_TOTAL, blocks)
+
+
 HEADER_WORDS_IN_PROSE = """一级指标 二级指标 指标名称 指标值
 本表的指标按年度计划设定，完成情况见下文的分项说明，此处不再逐项列出。
 各项指标均已完成。
