@@ -424,9 +424,9 @@ def _cut_record(
             row.append(BLANK)
             continue
         pos += 1
-        if kind not in ("nature", "unit", "number", "text") and not has_unit and pos < n:
-            if cell.text[-1:].isdigit() and _is_unit_only(cells[pos].text):
-                cell, pos = cell + cells[pos], pos + 1
+        unit_follows = pos < n and cell.text[-1:].isdigit() and _is_unit_only(cells[pos].text)
+        if kind not in ("nature", "unit", "number", "text") and not has_unit and unit_follows:
+            cell, pos = cell + cells[pos], pos + 1
         row.append(cell)
         last = cell.text
     if whole and pos < n:
