@@ -43,7 +43,7 @@ DET_SIDE = 1600
 # Scanned PDF pages are rendered at this resolution (capped by MAX_SIDE for large pages).
 PDF_DPI = 200
 # Lines are recognised one at a time: a batch is padded to its widest line, and on CPU the
-# padding costs more than batching saves (single-thread CPU time per A4 page: 4.0 s at 1,
+# padding costs more than batching saves (single-thread CPU per A4 page, RapidOCR detection: 4.0 s at 1,
 # 4.7 s at 2–3, 5.5 s at RapidOCR's 6).
 REC_BATCH = 1
 THREADS = 2  # onnxruntime intra-op threads: the target machines have two cores
