@@ -146,6 +146,10 @@ def list_inputs(folder: Path, *, exclude: tuple[Path, ...] = ()) -> list[Path]:
             continue
         if f in skip or f.parent in skip or any(a in skip for a in f.parents):
             continue
+        if not f.resolve().is_relative_to(folder):
+            # a link in a downloaded folder must not read local files into the outputs
+            logger.warning("skipping %s: a symbolic link to a file outside %s", f, folder)
+            continue
         files.append(f)
     return files
 

@@ -133,3 +133,19 @@ def test_query_csv_export_neutralises_formulas(tmp_path):
 
 def test_write_csv_counts_rows(tmp_path):
     assert write_csv(tmp_path / "x.csv", ["a"], [["=1"], ["2"]]) == 2
+
+
+def test_batch_inputs_never_follow_links_out_of_the_folder(tmp_path):
+    from pipeline.batch.run import list_inputs
+
+    secret = tmp_path / "outside" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("示例县示例局 local file", encoding="utf-8")
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "good.txt").write_text("示例县示例局2025年度部门决算说明\n", encoding="utf-8")
+    (folder / "report.txt").symlink_to(secret)
+    (folder / "sub" / "inside.txt").symlink_to(folder / "good.txt")
+    (folder / "linked_dir").symlink_to(secret.parent, target_is_directory=True)
+    found = {p.relative_to(folder.resolve()).as_posix() for p in list_inputs(folder)}
+    assert found == {"good.txt", "sub/inside.txt"}
