@@ -417,6 +417,21 @@ def pdf_flate_bomb(_: Path) -> bytes:
     )
 
 
+def pdf_bad_checksum(_: Path) -> bytes:
+    """A content stream of 16 MiB of spaces whose Adler-32 is wrong (17 KB on disk): pdfminer's
+    fallback inflater for damaged streams is quadratic (10 s here; minutes at 64 MiB)."""
+    data, _ = _bomb_stream(16 * MIB)
+    return _pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+            _stream(b"/Filter /FlateDecode", b"\x78\xda" + data + b"\0\0\0\0"),
+            _FONT,
+        ]
+    )
+
+
 def pdf_pages_cycle(_: Path) -> bytes:
     """The page tree contains itself: Pages → Kids [Pages, Page]."""
     return _pdf(
@@ -550,6 +565,13 @@ HOSTILE: list[Hostile] = [
     Hostile("deep.html", "error", E_DEEP, "HTML with <div> nested 100,000 deep", html_deep),
     Hostile("deep_unclosed.html", "error", E_DEEP, "HTML with 200,000 unclosed inline tags", html_deep_unclosed),
     Hostile("flate_bomb.pdf", "error", E_LIMIT, "PDF content stream inflating to 2 GiB (2 MB on disk)", pdf_flate_bomb),
+    Hostile(
+        "bad_checksum.pdf",
+        "any",
+        E_CORRUPT,
+        "PDF stream of 16 MiB with a wrong Adler-32 (17 KB on disk)",
+        pdf_bad_checksum,
+    ),
     Hostile("pages_cycle.pdf", "any", E_CORRUPT, "PDF page tree that contains itself", pdf_pages_cycle),
     Hostile(
         "reference_loop.pdf", "any", E_CORRUPT, "PDF objects referring to each other in a loop", pdf_reference_loop
