@@ -291,8 +291,27 @@ def annotations_validate(
 def train_ner(
     config: Annotated[Optional[Path], typer.Option("--config", help="Settings (default configs/ner.toml).")] = None,
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Model folder (default models/ner).")] = None,
+    backend: Annotated[str, typer.Option("--backend", help="spacy, or transformers (needs --base-model).")] = "spacy",
+    base_model: Annotated[
+        Optional[Path], typer.Option("--base-model", help="A local token-classification checkpoint folder (transformers).")
+    ] = None,
+    epochs: Annotated[float, typer.Option("--epochs", help="Fine-tuning epochs (transformers).")] = 3.0,
 ) -> None:
-    """Train the spaCy NER from data/annotations/ (+ synthetic volume) and save it with its meta and card."""
+    """Train the NER from data/annotations/ (+ synthetic volume) and save it with its meta and card.
+
+    The default backend is a small spaCy model; `--backend transformers --base-model DIR`
+    fine-tunes a local checkpoint instead (into models/ner-transformers; use the `hf_ner` stage).
+    """
+    if backend == "transformers":
+        if base_model is None:
+            raise typer.BadParameter("--backend transformers needs --base-model DIR (a local checkpoint)")
+        from pipeline.extract.hf_ner import train as train_hf
+
+        meta = train_hf(base_model=base_model, output=output, epochs=epochs)
+        console.print(f"transformers NER trained in {meta.metrics['training_seconds']} s on {meta.data['windows']} windows")
+        return
+    if backend != "spacy":
+        raise typer.BadParameter("--backend must be spacy or transformers")
     from pipeline.extract.ner import train
 
     meta = train(config=config, output=output)

@@ -61,7 +61,7 @@ class TransformersTagger:
             [ex["tokens"] for ex in examples],
             is_split_into_words=True,
             truncation=True,
-            max_length=self.max_length,
+            max_length=self.max_length_,
         )
         if tag_ids is None:
             return enc
@@ -97,6 +97,7 @@ class TransformersTagger:
             label2id=tag_ids,
             ignore_mismatched_sizes=True,
         )
+        self.max_length_ = min(self.max_length, self.model_.config.max_position_embeddings)
         dataset = Dataset.from_dict(dict(self._encode(self.tokenizer_, examples, tag_ids)))
         with tempfile.TemporaryDirectory(prefix="jixiao-hf-") as scratch:
             self._train(torch, transformers, dataset, scratch)
@@ -131,7 +132,7 @@ class TransformersTagger:
         device = next(self.model_.parameters()).device
         for ex in examples:
             enc = self.tokenizer_(
-                ex["tokens"], is_split_into_words=True, truncation=True, max_length=self.max_length, return_tensors="pt"
+                ex["tokens"], is_split_into_words=True, truncation=True, max_length=self.max_length_, return_tensors="pt"
             )
             word_ids = enc.word_ids(0)
             with torch.no_grad():
@@ -168,6 +169,7 @@ class TransformersTagger:
             str(path), local_files_only=True, use_safetensors=True
         )
         self.model_.eval()
+        self.max_length_ = min(self.max_length, self.model_.config.max_position_embeddings)
         self.tags_ = [self.model_.config.id2label[i] for i in range(len(self.model_.config.id2label))]
         return self
 
@@ -191,7 +193,8 @@ class TransformersNER(Stage):
 
         if self._tagger is None:
             self._tagger = TransformersTagger.from_disk(resolve_path(self.model))
-        examples = bio_examples(doc.text, [], max_chars=self.max_chars, doc_id=doc.doc_id)
+        max_chars = min(self.max_chars, self._tagger.max_length_ - 2)  # windows the model reads whole
+        examples = bio_examples(doc.text, [], max_chars=max_chars, doc_id=doc.doc_id)
         taken = {(m.start, m.end, m.label) for m in doc.mentions}
         for spans in self._tagger.predict(examples):
             for start, end, label, score in spans:
@@ -201,3 +204,47 @@ class TransformersNER(Stage):
                     Mention(label=label, start=start, end=end, text=doc.text[start:end], score=score, source="transformers")
                 )
         return doc
+
+
+def train(
+    *, base_model: Path, output: Path | None = None, epochs: float = 3.0, max_steps: int = -1, max_chars: int = 200
+):
+    """`jixiao train ner --backend transformers`: fine-tune `base_model` on the gold entities, save with a card."""
+    import time
+
+    from pipeline import modelio
+    from pipeline.annotate.dataset import LabelledSpan, bio_examples
+    from pipeline.extract.features import NER_LABELS, load_gold
+
+    _, transformers = _require()
+    out = Path(output) if output else resolve_path("models/ner-transformers")
+    positions = transformers.AutoConfig.from_pretrained(str(base_model), local_files_only=True).max_position_embeddings
+    max_chars = min(max_chars, positions - 2)  # a window and its [CLS]/[SEP] fit the model
+    golds = load_gold()
+    examples = [
+        ex
+        for g in golds
+        for ex in bio_examples(
+            g.doc.text,
+            [LabelledSpan(m.start, m.end, m.label) for m in g.mentions if m.label in NER_LABELS],
+            max_chars=max_chars,
+            doc_id=g.doc.doc_id,
+        )
+    ]
+    t0 = time.perf_counter()
+    tagger = TransformersTagger(base_model=base_model, labels=NER_LABELS, epochs=epochs, max_steps=max_steps).fit(examples)
+    seconds = round(time.perf_counter() - t0, 1)
+    tagger.to_disk(out)
+    meta = modelio.ModelMeta(
+        name="ner-transformers",
+        created=modelio.now_iso(),
+        description=f"Character-level BIO tagger fine-tuned from the local checkpoint {base_model}.",
+        libraries=modelio.library_versions(("torch", "transformers")),
+        labels=list(tagger.tags_),
+        config={"base_model": str(base_model), "epochs": epochs, "max_steps": max_steps, "max_chars": max_chars},
+        data_sha256=modelio.data_hash(sorted(p for p in (resolve_path("data/annotations") / "entities").glob("*.json"))),
+        data={"real_documents": len(golds), "windows": len(examples)},
+        metrics={"training_seconds": seconds},
+    )
+    files = [p.name for p in out.iterdir() if p.is_file() and p.name not in ("meta.json", "README.md")]
+    return modelio.save_model_dir(out, meta, files)

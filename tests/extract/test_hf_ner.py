@@ -66,3 +66,39 @@ def test_missing_checkpoint_is_a_clear_error(tmp_path):
 
     with pytest.raises(ModelError, match="no trained model"):
         TransformersTagger.from_disk(tmp_path)
+
+
+@pytest.mark.slow
+def test_stage_reads_a_document_with_the_fine_tuned_model(tiny_checkpoint, tmp_path):
+    from pipeline.core import build_stage
+    from pipeline.ingest import read_document
+
+    TransformersTagger(base_model=tiny_checkpoint, max_steps=150, learning_rate=5e-3, batch_size=4, seed=0).fit(
+        _examples()
+    ).to_disk(tmp_path / "model")
+    text, spans = TEXTS[1]
+    (tmp_path / "doc.txt").write_text(text + "\n", encoding="utf-8")
+    doc = read_document(tmp_path / "doc.txt")
+    stage = build_stage("hf_ner", {"model": str(tmp_path / "model")})
+    doc = stage(doc)
+    found = {(m.start, m.end, m.label) for m in doc.mentions if m.source == "transformers"}
+    assert found == set(spans)
+    assert all(doc.text[m.start : m.end] == m.text for m in doc.mentions)
+
+
+@pytest.mark.slow
+def test_cli_fine_tunes_a_local_checkpoint_on_the_gold(shared_dir, tiny_checkpoint, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    out = tmp_path / "ner-hf"
+    r = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "train", "ner", "--backend", "transformers",
+         "--base-model", str(tiny_checkpoint), "-o", str(out), "--epochs", "0.05"],
+        capture_output=True, text=True, timeout=900,
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
+    assert meta["data"]["real_documents"] >= 40 and "model.safetensors" in meta["files"]
+    assert TransformersTagger.from_disk(out).tags_ == meta["labels"]
