@@ -95,8 +95,9 @@ def _sniff_zip(data: bytes) -> tuple[SourceFormat | None, str]:
 def check_unpacked_size(data: bytes, *, fmt: str, limit: int = MAX_UNPACKED_BYTES) -> None:
     """Refuse a zip-based file whose members declare more than `limit` bytes unpacked.
 
-    zipfile never inflates a member past its declared size (it fails the CRC check
-    instead), so the declared sizes bound what parsing the file can unpack.
+    Also refuses a large member packed more than MAX_RATIO times, and one that does not unpack
+    to its declared size: `ZipFile.read` inflates a member whole before it cuts it to the
+    declared size, so a member claiming 600 bytes could still take gigabytes of memory.
     """
     try:
         infos = zipfile.ZipFile(BytesIO(data)).infolist()
