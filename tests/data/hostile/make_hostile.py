@@ -483,12 +483,12 @@ def pdf_xobject_loop(_: Path) -> bytes:
     )
 
 
-def pdf_encrypted(_: Path) -> bytes:
+def pdf_encrypted(_: Path, *, user_password: str = "s3cret") -> bytes:
     from reportlab.lib.pdfencrypt import StandardEncryption
     from reportlab.pdfgen.canvas import Canvas
 
     out = io.BytesIO()
-    canvas = Canvas(out, invariant=1, encrypt=StandardEncryption("s3cret", ownerPassword="owner-s3cret"))
+    canvas = Canvas(out, invariant=1, encrypt=StandardEncryption(user_password, ownerPassword="owner-s3cret"))
     canvas.drawString(72, 720, "Budget 86.40")
     canvas.showPage()
     canvas.save()
@@ -578,6 +578,13 @@ HOSTILE: list[Hostile] = [
     ),
     Hostile("xobject_loop.pdf", "any", E_CORRUPT, "PDF form XObject that draws itself", pdf_xobject_loop),
     Hostile("encrypted.pdf", "error", ("password-protected",), "PDF with a user password", pdf_encrypted),
+    Hostile(
+        "encrypted_owner_only.pdf",
+        "any",
+        E_CORRUPT,
+        "PDF encrypted with an owner password only (opens without one)",
+        lambda c: pdf_encrypted(c, user_password=""),
+    ),
     Hostile("bomb_50000x50000.png", "error", E_IMAGE, "PNG header of 50,000 × 50,000 pixels", png_bomb),
     Hostile("large_12000x12000.png", "error", E_IMAGE, "PNG of 144 Mpx (Pillow only warns)", png_large_under_pillow),
     Hostile("truncated.docx", "error", E_CORRUPT, "first half of a DOCX", _truncated(good_docx)),
