@@ -8,6 +8,8 @@ Unicode, plus mutations of a realistic line. Properties: no exception, offsets s
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fuzzing import FUZZ, alarm, mutate, mutations
 from hypothesis import given
@@ -87,3 +89,27 @@ def test_lines_to_blocks(lines):
         pieces = [block.text] if block.text is not None else [cell for row in block.rows for cell in row]
         for piece in pieces:
             honest(piece, raw)
+
+
+HEADER_WORDS = ["指标名称", "一级指标", "二级指标", "三级指标", "年度指标值", "目标值", "实际完成值", "实际值", "分值", "得分",
+                "预算数", "执行数", "执行率", "全年预算数", "全年执行数", "偏差原因", "单位：万元", "计量单位", "指标性质"]  # fmt: skip
+cell = st.one_of(st.sampled_from(HEADER_WORDS), any_text.map(lambda s: s.replace("\n", " ").replace("\r", " ")[:40]))
+
+
+@pytest.mark.slow
+@FUZZ
+@given(grid=st.integers(1, 7).flatmap(lambda cols: st.lists(st.lists(cell, min_size=cols, max_size=cols), min_size=1, max_size=8)),
+       context=st.one_of(st.just(""), st.sampled_from(["单位：万元", "金额单位：元", "（单位：亿元）"]), text))  # fmt: skip
+def test_read_table(grid, context):
+    """Table interpretation over any grid: no exception, every mention slices back to the document."""
+    from pipeline.extract.tables import read_table
+    from pipeline.ingest.builder import DocumentBuilder
+
+    builder = DocumentBuilder()
+    if builder.add_table(grid) is None:
+        return
+    doc = builder.build(path=Path("fuzz.txt"), data=repr(grid).encode(), fmt="txt")
+    with alarm():
+        reading = read_table(doc.blocks[0], context=context)
+    for m in reading.mentions:
+        assert 0 <= m.start <= m.end <= len(doc.text)
