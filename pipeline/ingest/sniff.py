@@ -11,7 +11,7 @@ from pipeline.schema import SourceFormat
 
 # the most an Office file (docx, xlsx) may unpack to, by the sizes its zip directory declares
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024
-# a member this large that unpacks to more than MAX_RATIO times its packed size is a zip bomb
+# an XML member this large that unpacks to more than MAX_RATIO times its packed size is a zip bomb
 # (XML packs 5-30×; a run of one repeated byte ~1000×)
 RATIO_CHECKED_BYTES = 16 * 1024 * 1024
 MAX_RATIO = 200
@@ -108,7 +108,8 @@ def check_unpacked_size(data: bytes, *, fmt: str, limit: int = MAX_UNPACKED_BYTE
         raise IngestError(Messages.UNPACKS_TOO_LARGE.format(fmt=fmt, size=size, limit=limit))
     for info in infos:
         ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > RATIO_CHECKED_BYTES and ratio > MAX_RATIO:
+        parsed = info.filename.lower().endswith((".xml", ".rels"))  # media are bounded by `limit` only
+        if parsed and info.file_size > RATIO_CHECKED_BYTES and ratio > MAX_RATIO:
             raise IngestError(
                 Messages.ZIP_RATIO.format(fmt=fmt, member=info.filename, size=info.file_size, ratio=ratio, limit=MAX_RATIO)
             )
