@@ -79,3 +79,29 @@ def test_corpus_is_deterministic(tmp_path):
     first = maker().build(tmp_path / "a", canary=canary, names=small)
     second = maker().build(tmp_path / "b", canary=canary, names=small)
     assert first and all(first[n].read_bytes() == second[n].read_bytes() for n in first)
+
+
+def test_a_large_blank_media_member_is_not_taken_for_a_bomb(tmp_path):
+    """A 20 MiB member packed ~1000× that no parser reads as XML (a blank BMP) is bounded by size only."""
+    from pipeline.errors import IngestError
+    from pipeline.ingest import read_document
+
+    m = maker()
+    data, crc = m._bomb_stream(20 * m.MIB, fill=b"\xff")
+    members = {
+        **m.DOCX_MEMBERS,
+        "word/document.xml": m._document_xml(m._para(m.GOOD_SENTENCE)),
+        "word/media/blank.bmp": b"",
+    }
+    path = tmp_path / "blank_media.docx"
+    path.write_bytes(m._office(members, {"word/media/blank.bmp": (data, crc, 20 * m.MIB)}))
+    assert "86.40" in read_document(path).text
+    xml_bomb = tmp_path / "xml_bomb.docx"
+    xml_bomb.write_bytes(
+        m._office(
+            {**m.DOCX_MEMBERS, "word/document.xml": b"", "word/extra.xml": b""},
+            {"word/extra.xml": (data, crc, 20 * m.MIB)},
+        )
+    )
+    with pytest.raises(IngestError, match="times its packed size"):
+        read_document(xml_bomb)
