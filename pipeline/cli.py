@@ -372,7 +372,7 @@ def train_all(
     console.print("trained: " + ", ".join(f"{k} {v} s" for k, v in result.seconds.items())
                   + f" (total {sum(result.seconds.values()):.0f} s) into {escape(str(out))}")
     if evaluate:
-        figures = loop.measure(folds=folds)
+        figures = loop.measure(folds=folds, config=loop.candidate_config(out))  # the calibration runs the new models
         loop.store_figures(out, figures)
         comparison = loop.compare(loop.committed_figures(), figures)
         md, page = loop.write_report(comparison, report, seconds=result.seconds)

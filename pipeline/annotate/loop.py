@@ -39,7 +39,7 @@ class TrainResult:
     folder: Path | None = None
 
 
-def _candidate_config(folder: Path) -> Path:
+def candidate_config(folder: Path) -> Path:
     """A pipeline config that uses the candidate models of `folder` (for fitting the calibration on them)."""
     with DEFAULT_CONFIG.open("rb") as fh:
         config = tomllib.load(fh)
@@ -68,7 +68,7 @@ def train_all(folder: Path) -> TrainResult:
     folder.mkdir(parents=True, exist_ok=True)
     result = TrainResult(folder=folder)
     steps = {
-        "sections": lambda: sections.train(output=folder / "sections", evaluate=False),
+        "sections": lambda: sections.train(output=folder / "sections"),  # its card keeps its own CV figures
         "ner": lambda: ner.train(output=folder / "ner"),
         "relations": lambda: relations.train(output=folder / "relations"),
     }
@@ -77,7 +77,7 @@ def train_all(folder: Path) -> TrainResult:
         step()
         result.seconds[name] = round(time.perf_counter() - t0, 1)
     t0 = time.perf_counter()
-    obs, names = calibrate.collect(_candidate_config(folder))
+    obs, names = calibrate.collect(candidate_config(folder))
     calibrate.fit(obs).to_disk(
         folder / "calibration",
         metrics={},
