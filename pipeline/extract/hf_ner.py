@@ -176,7 +176,7 @@ class TransformersTagger:
 
 @register
 class TransformersNER(Stage):
-    """NER from a fine-tuned transformers checkpoint; appends mentions with source `transformers`."""
+    """NER from a fine-tuned transformers checkpoint; appends the mentions that overlap none already there."""
 
     name: ClassVar[str] = "hf_ner"
     requires: ClassVar[tuple[str, ...]] = ("text",)
@@ -190,19 +190,19 @@ class TransformersNER(Stage):
 
     def __call__(self, doc: Document) -> Document:
         from pipeline.annotate.dataset import bio_examples
+        from pipeline.extract.ner import append_mentions
 
         if self._tagger is None:
             self._tagger = TransformersTagger.from_disk(resolve_path(self.model))
         max_chars = min(self.max_chars, self._tagger.max_length_ - 2)  # windows the model reads whole
         examples = bio_examples(doc.text, [], max_chars=max_chars, doc_id=doc.doc_id)
-        taken = {(m.start, m.end, m.label) for m in doc.mentions}
-        for spans in self._tagger.predict(examples):
-            for start, end, label, score in spans:
-                if score < self.min_score or (start, end, label) in taken:
-                    continue
-                doc.mentions.append(
-                    Mention(label=label, start=start, end=end, text=doc.text[start:end], score=score, source="transformers")
-                )
+        found = [
+            Mention(label=label, start=start, end=end, text=doc.text[start:end], score=score, source="transformers")
+            for spans in self._tagger.predict(examples)
+            for start, end, label, score in spans
+            if score >= self.min_score
+        ]
+        append_mentions(doc, found)  # as the spaCy NER: table and grammar mentions win
         return doc
 
 

@@ -29,7 +29,6 @@ from pipeline.schema import Document, Mention
 logger = logging.getLogger(__name__)
 
 MAX_CHARS = 200
-_BREAKS = "\n。；"
 _FIGURE = re.compile(r"[0-9０-９]|指标")
 
 
