@@ -13,10 +13,12 @@ in its export.
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 from html import escape
 
 from pipeline.annotate.format import AnnotationFile, AnnRelation, AnnSection, AnnSpan, quote_hash
@@ -36,19 +38,27 @@ DOC_FACTS = ("unit_name", "fiscal_year", "doc_kind", "evaluation_score", "evalua
 _COLOURS = ("#f4a261", "#2a9d8f", "#e76f51", "#8ab17d", "#e9c46a", "#a8dadc", "#bc6c25", "#cdb4db", "#90be6d")
 
 
+@lru_cache(maxsize=16)
+def _astral(text: str) -> list[int]:
+    """Positions of the characters outside the BMP (two UTF-16 units each), once per text."""
+    return [i for i, ch in enumerate(text) if ord(ch) > 0xFFFF]
+
+
 def utf16_index(text: str, index: int) -> int:
     """Python string index → UTF-16 code-unit index (Label Studio's offsets)."""
-    return index + sum(1 for ch in text[:index] if ord(ch) > 0xFFFF)
+    return index + bisect.bisect_left(_astral(text), index)
 
 
 def python_index(text: str, index16: int) -> int:
-    """UTF-16 code-unit index → Python string index."""
-    units = 0
-    for i, ch in enumerate(text):
-        if units >= index16:
-            return i
-        units += 2 if ord(ch) > 0xFFFF else 1
-    return len(text)
+    """UTF-16 code-unit index → Python string index (the first one at or past it)."""
+    lo, hi = 0, len(text)
+    while lo < hi:  # utf16_index grows with the index: the least index reaching index16
+        mid = (lo + hi) // 2
+        if utf16_index(text, mid) >= index16:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
 
 
 def labeling_config(section_labels: Iterable[str]) -> str:
