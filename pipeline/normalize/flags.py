@@ -131,6 +131,75 @@ def check_parts(doc: Document, amounts: list[LabeledAmount], settings: Settings)
     return [f for f in out if f]
 
 
+_LIST_OPEN = re.compile(r"其中\s*[：:]\s*$")
+_NUMBERED_LINE = re.compile(r"\s*(?:\d{1,2}\s*[.．、]|[（(]\d{1,2}[）)])")
+# a partial list (其中 the main items only) sums well below its total: beyond this share of the
+# total a shortfall is read as a partial list, not as a contradiction
+_PARTIAL_LIST_SHARE = 0.02
+
+
+def _line_end(text: str, pos: int) -> int:
+    end = text.find("\n", pos)
+    return len(text) if end < 0 else end
+
+
+def check_listed_parts(doc: Document, amounts: list[LabeledAmount], settings: Settings) -> list[Flag]:
+    """A total whose line ends in 其中：, then numbered lines of one part each (1.…（项）：支出决算为
+    A万元): the first amount of each numbered line, summed, against the total."""
+    text = doc.text
+    out = []
+    for i, total in enumerate(amounts):
+        end = _line_end(text, total.end)
+        if total.delta or total.share is not None or not _LIST_OPEN.search(text, total.end, end):
+            continue
+        if any(total.end <= a.start < end for a in amounts[i + 1 :]):
+            continue  # the line goes on with other amounts: the list is not of this total
+        parts, pos = [], end + 1
+        while pos < len(text) and _NUMBERED_LINE.match(text, pos):
+            end = _line_end(text, pos)
+            first = next((a for a in amounts if pos <= a.start < end and not a.delta and a.share is None), None)
+            if first is None:
+                break
+            parts.append(first)
+            pos = end + 1
+        if len(parts) < 2:
+            continue
+        shortfall = total.value_yuan - sum(p.value_yuan for p in parts)
+        if shortfall > _PARTIAL_LIST_SHARE * total.value_yuan:
+            continue
+        out.append(_sum_flag(total, parts, "the numbered parts vs their total", settings))
+    return [f for f in out if f]
+
+
+_SOURCE_CLAUSE = re.compile(r"(?:中央|省级?|州级?|市级?|县级?|区级?|本级)(?:财政)?(?:下达|下拨|拨付|安排|配套|补助)")
+_SOURCE_TOTAL = re.compile(r"(?:合计|共计|总计|应执行数|总额)[为是达]?\s*$")
+_CLAUSE_START = re.compile(r"[^，,；;。：:\n]*$")
+
+
+def _clause_before(text: str, pos: int) -> str:
+    return _CLAUSE_START.search(text, max(0, pos - 40), pos).group(0)
+
+
+def check_funding_sources(doc: Document, amounts: list[LabeledAmount], settings: Settings) -> list[Flag]:
+    """省级下拨 A；市级下拨 B；全年应执行数 T (one paragraph): A + B against T."""
+    text = doc.text
+    out = []
+    parts: list[LabeledAmount] = []
+    paragraph = (-1, -1)
+    for a in amounts:
+        if not paragraph[0] <= a.start < paragraph[1]:
+            parts, paragraph = [], _paragraph(text, a.start)
+        if a.delta or a.share is not None:
+            continue
+        clause = _clause_before(text, a.start)
+        if _SOURCE_CLAUSE.search(clause):
+            parts.append(a)
+        elif len(parts) >= 2 and _SOURCE_TOTAL.search(clause):
+            out.append(_sum_flag(a, parts, "the amounts by funding source vs their total", settings))
+            parts = []
+    return [f for f in out if f]
+
+
 # --- shares -------------------------------------------------------------------------------
 
 _LIST_HEAD = re.compile(r"^[^。；\n]{0,6}?(?:其中|主要用于|具体|包括)")
@@ -520,6 +589,8 @@ def find_flags(doc: Document, amounts: list[LabeledAmount], indicators: list[Ind
     flags = [
         *check_fiscal_year(doc, settings),
         *check_parts(doc, amounts, settings),
+        *check_listed_parts(doc, amounts, settings),
+        *check_funding_sources(doc, amounts, settings),
         *check_shares(doc, amounts, settings),
         *check_rates(doc, amounts, settings),
         *check_rate_tables(doc, settings),
