@@ -1,7 +1,8 @@
 """Benchmark `jixiao batch`: throughput, scaling 1 → N workers (local and Dask), peak RSS.
 
 Not a timed test: it prints figures. It writes a corpus of generated text documents
-(`jixiao synth` when available, else a small built-in generator), runs `run_batch` on it
+(`jixiao synth`: full-length reports of 6.5–45 KB like the real ones, or `--size short` for
+1–4 KB documents; a small built-in generator when pipeline.synth is absent), runs `run_batch` on it
 with the default pipeline for each engine and worker count into a fresh DuckDB file, and
 times `jieba.lcut` over the same texts in the same process for comparison.
 
@@ -35,7 +36,7 @@ FLOOR_EFFICIENCY = 0.8
 FLOOR_RSS_MB = 1024.0
 
 
-def generate_corpus(folder: Path, n: int, *, seed: int = 0) -> str:
+def generate_corpus(folder: Path, n: int, *, seed: int = 0, size: str = "report") -> str:
     """Write n text documents into `folder`; return which generator wrote them."""
     folder.mkdir(parents=True, exist_ok=True)
     try:
@@ -45,7 +46,7 @@ def generate_corpus(folder: Path, n: int, *, seed: int = 0) -> str:
         _simple_corpus(folder, n, seed=seed)
         return "built-in"
     staging = folder.parent / (folder.name + "-synth")
-    write_corpus(generate(n, seed=seed), staging, formats=["txt"])
+    write_corpus(generate(n, seed=seed, size=size), staging, formats=["txt"])
     for f in staging.glob("*.txt"):  # the inputs only, not the gold records beside them
         f.rename(folder / f.name)
     shutil.rmtree(staging)
@@ -130,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--docs", type=int, default=2000, help="documents to generate (10000 for the long run)")
     ap.add_argument("--engines", default="local,dask", help="comma-separated engines to measure")
     ap.add_argument("--workers", default="1,2", help="comma-separated worker counts")
+    ap.add_argument("--size", choices=("report", "short"), default="report",
+                    help="generated documents: full-length reports (default) or short ones")
     ap.add_argument("--keep", type=Path, default=None, help="keep the corpus and databases in this folder")
     ap.add_argument("--quick", action="store_true", help="local engine only, 1 and 2 workers (a smoke run)")
     ap.add_argument("--config", type=Path, default=None,
@@ -140,11 +143,11 @@ def main(argv: list[str] | None = None) -> int:
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="jixiao-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    corpus = work / f"corpus-{args.docs}"
+    corpus = work / f"corpus-{args.size}-{args.docs}"
     if not corpus.is_dir() or len(list(corpus.glob("*.txt"))) != args.docs:
         shutil.rmtree(corpus, ignore_errors=True)
         t0 = time.perf_counter()
-        source = generate_corpus(corpus, args.docs)
+        source = generate_corpus(corpus, args.docs, size=args.size)
         print(f"generated {args.docs} documents with {source} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     files = list(corpus.glob("*.txt"))
     total_kb = sum(f.stat().st_size for f in files) / 1024

@@ -248,13 +248,14 @@ def synth(
     outdir: Annotated[Path, typer.Argument(help="Folder to write them into (created).")],
     formats: Annotated[str, typer.Option("--formats", help="Comma-separated: txt,docx,pdf,html,xlsx,png.")] = "txt",
     seed: Annotated[int, typer.Option("--seed", help="Same seed, same documents.")] = 0,
+    size: Annotated[str, typer.Option("--size", help="report: full-length reports (6.5–45 KB of text, like real ones); short: 1–4 KB.")] = "report",
 ) -> None:
     """Write synthetic disclosures with their gold records (<name>.gold.json) and, for txt, annotations."""
     from pipeline.synth import generate
     from pipeline.synth.writers import write_corpus
 
     chosen = [f.strip() for f in formats.split(",") if f.strip()]
-    written = write_corpus(generate(n, seed=seed), outdir, formats=chosen)
+    written = write_corpus(generate(n, seed=seed, size=size), outdir, formats=chosen)
     console.print(f"wrote {written} document(s) as {', '.join(chosen)} to {escape(str(outdir))}")
 
 

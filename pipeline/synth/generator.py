@@ -24,9 +24,10 @@ from pipeline.schema import Value
 from pipeline.synth import vocab
 from pipeline.synth.compose import Block, Heading, Mark, Paragraph, Piece, Style, Table, plain, render_text
 
-__all__ = ["DOC_KINDS", "FLAG_CODES", "SynthDoc", "generate", "generate_one"]
+__all__ = ["DOC_KINDS", "FLAG_CODES", "SIZES", "SynthDoc", "generate", "generate_one"]
 
 DOC_KINDS = ("overall_self_eval", "project_self_eval", "target_table", "final_accounts")
+SIZES = ("short", "report")
 FLAG_CODES = {
     "parts_sum_mismatch": "基本支出与项目支出之和不等于合计",
     "execution_rate_mismatch": "所述预算执行率与执行数/预算数不符",
@@ -664,14 +665,24 @@ BUILDERS = {
 # --- assembly ---------------------------------------------------------------------------
 
 
-def generate_one(index: int, *, seed: int = 0, kind: str | None = None) -> SynthDoc:
-    """The `index`-th document of the stream for `seed` (deterministic)."""
+def generate_one(index: int, *, seed: int = 0, kind: str | None = None, size: str = "short") -> SynthDoc:
+    """The `index`-th document of the stream for `seed` (deterministic).
+
+    `size`: "short" (one of each part, 0.8–4 KB of text) or "report" (a full-length report,
+    6.5–45 KB, median ≈ 15 KB like the real ones: `pipeline.synth.report`).
+    """
+    if size not in SIZES:
+        raise ValueError(f"unknown size {size!r}; choose among {', '.join(SIZES)}")
     rng = random.Random(f"jixiao-synth/{seed}/{index}")
     kind = kind or rng.choice(DOC_KINDS)
     project, project_wan = rng.choice(vocab.PROJECTS)
     facts = _Facts(unit=_place(rng) + rng.choice(vocab.ORGS), year=rng.randint(2019, 2026), project=project, project_wan=project_wan)
     b = _Build(rng=rng)
     BUILDERS[kind](b, facts)
+    if size == "report":
+        from pipeline.synth.report import lengthen  # it builds on this module's parts
+
+        lengthen(b, facts, kind)
     style = Style.sample(rng)
     text, spans, sections = render_text(b.blocks, rng=rng, style=style)
     name = f"synth_{seed}_{index:06d}"
@@ -746,11 +757,12 @@ def generate_one(index: int, *, seed: int = 0, kind: str | None = None) -> Synth
     return SynthDoc(name, kind, text, b.blocks, gold, entities, section_ann, style)
 
 
-def generate(n: int, seed: int = 0, *, kinds: tuple[str, ...] | None = None) -> Iterator[SynthDoc]:
-    """`n` synthetic documents, deterministic for `seed`; `kinds` restricts the document kinds."""
+def generate(n: int, seed: int = 0, *, kinds: tuple[str, ...] | None = None, size: str = "short") -> Iterator[SynthDoc]:
+    """`n` synthetic documents, deterministic for `seed`; `kinds` restricts the document kinds;
+    `size` is "short" or "report" (full-length reports, see `generate_one`)."""
     for i in range(n):
         kind = kinds[i % len(kinds)] if kinds else None
-        yield generate_one(i, seed=seed, kind=kind)
+        yield generate_one(i, seed=seed, kind=kind, size=size)
 
 
 def plain_blocks(doc: SynthDoc) -> list[tuple[str, Any]]:

@@ -20,9 +20,9 @@ from pipeline.synth.writers import FORMATS, write_corpus
 ALL_KINDS = tuple(DOC_KINDS)
 
 
-@pytest.fixture(scope="module")
-def docs():
-    return list(generate(60, seed=11))
+@pytest.fixture(scope="module", params=["short", "report"])
+def docs(request):
+    return list(generate(60, seed=11, size=request.param))
 
 
 def test_deterministic_for_a_seed():
@@ -133,8 +133,9 @@ def test_execution_rate_flag_is_the_only_wrong_rate(docs):
         if not rates:
             continue
         g = d.gold
-        adjusted = {a["value_yuan"] for a in g["amounts"] if a["stage"] == "budget_adjusted" and a["item"] == "total"}
-        actual = {a["value_yuan"] for a in g["amounts"] if a["stage"] == "actual" and a["item"] == "total"}
+        unit_level = [a for a in g["amounts"] if a["subject"] is None]  # not the projects' own funds
+        adjusted = {a["value_yuan"] for a in unit_level if a["stage"] == "budget_adjusted" and a["item"] == "total"}
+        actual = {a["value_yuan"] for a in unit_level if a["stage"] == "actual" and a["item"] == "total"}
         stated = rates[0].attrs["value"]
         true_rate = round(max(actual) / max(adjusted) * 100, 2)
         flagged = any(f["code"] == "execution_rate_mismatch" for f in g["flags"])
@@ -248,3 +249,30 @@ def test_cli_synth(tmp_path):
     assert result.exit_code == 0, result.output
     assert len(list(tmp_path.glob("*.gold.json"))) == 3
     assert len(list(tmp_path.glob("*.html"))) == 3 and len(list(tmp_path.glob("*.entities.json"))) == 3
+    assert min(f.stat().st_size for f in tmp_path.glob("*.txt")) > 6_000  # full-length reports by default
+    short = tmp_path / "short"
+    result = CliRunner().invoke(app, ["synth", "3", str(short), "--seed", "2", "--size", "short"])
+    assert result.exit_code == 0, result.output
+    assert max(f.stat().st_size for f in short.glob("*.txt")) < 6_000
+
+
+def test_reports_are_as_long_as_real_full_reports():
+    """Full-length reports spread like the real ones (7–42 KB, median ≈ 15 KB) and hold more than short ones."""
+    import statistics
+
+    reports = list(generate(80, seed=13, size="report"))
+    shorts = list(generate(80, seed=13))
+    sizes = [len(d.text.encode("utf-8")) for d in reports]
+    assert 6_000 <= min(sizes) and max(sizes) <= 50_000
+    assert 12_000 <= statistics.median(sizes) <= 20_000
+    assert max(len(d.text.encode("utf-8")) for d in shorts) < statistics.median(sizes) / 2
+    for short, report in zip(shorts, reports, strict=True):
+        assert short.kind == report.kind
+        assert len(report.gold["sections"]) > len(short.gold["sections"])
+        if report.kind in ("overall_self_eval", "target_table"):  # more projects, each with its own table
+            assert {i["subject"] for i in report.gold["indicators"]} > {i["subject"] for i in short.gold["indicators"]}
+
+
+def test_unknown_size_is_refused():
+    with pytest.raises(ValueError, match="unknown size"):
+        next(generate(1, size="huge"))
