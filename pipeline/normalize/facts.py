@@ -132,10 +132,22 @@ def doc_kind(doc: Document, settings: Settings) -> tuple[str, Fact]:
     return kind, Fact(confidence=conf, evidence=[_span(pos, pos + len(word))] if pos >= 0 else [])
 
 
+_NEWLINE = re.compile("\n")
+
+
 def _unwrapped(text: str) -> tuple[str, list[int]]:
     """The text without line breaks (phrases wrapped across lines read whole), and offsets back."""
-    keep = [i for i, ch in enumerate(text) if ch != "\n" or not wrapped(text, i)]
-    return "".join(text[i] for i in keep), keep + [len(text)]
+    pieces: list[str] = []
+    back: list[int] = []
+    prev = 0
+    for nl in (m.start() for m in _NEWLINE.finditer(text)):
+        if wrapped(text, nl):
+            pieces.append(text[prev:nl])
+            back.extend(range(prev, nl))
+            prev = nl + 1
+    pieces.append(text[prev:])
+    back.extend(range(prev, len(text) + 1))
+    return "".join(pieces), back
 
 
 def evaluation(doc: Document) -> Evaluation:

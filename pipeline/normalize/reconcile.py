@@ -11,6 +11,7 @@ apart — never averaged — and `flags.check_indicators` reports them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from pipeline.extract.numbers import parse_value
@@ -204,10 +205,24 @@ def mentions_from_rows(rows: list[Row]) -> list[IndicatorMention]:
     return out
 
 
+# Every character _PROSE_TARGET can match (keep the two in step): a match lies inside one
+# stretch of these, so only the stretches holding a comparison word are searched.
+_PROSE_STRETCH = re.compile(r"[\u4e00-\u9fff“”\"\s0-9.%％]{4,}")
+_COMPARISON = re.compile(r"达到|大于|不少于|不低于|高于|超过|小于|低于|不超过|控制在")
+
+
+def _prose_targets(text: str) -> Iterator[re.Match]:
+    """`_PROSE_TARGET.finditer(text)`, without running the pattern over stretches it cannot match."""
+    for stretch in _PROSE_STRETCH.finditer(text):
+        a, b = stretch.span()
+        if _COMPARISON.search(text, a, b):
+            yield from _PROSE_TARGET.finditer(text, a, b)
+
+
 def mentions_from_prose(doc: Document) -> list[IndicatorMention]:
     """绩效指标 sentences: 会议举办场次大于 150 场 → an indicator with its target."""
     out = []
-    for m in _PROSE_TARGET.finditer(doc.text):
+    for m in _prose_targets(doc.text):
         name = clean_name(m.group("name"))
         if len(name) < 3:
             continue

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pipeline.extract.numbers import find_quantities, parse_value
 from pipeline.schema import Document, Value
@@ -58,6 +59,12 @@ class ScoreTotal:
 
 def cells(text: str) -> list[Cell]:
     """Non-empty cells in order; a line of short value tokens splits at single spaces."""
+    return list(_cells(text))
+
+
+@lru_cache(maxsize=8)
+def _cells(text: str) -> tuple[Cell, ...]:
+    """`cells`, computed once per text: rows, score totals and flags all read the same text."""
     out: list[Cell] = []
     pos = 0
     for m in list(_SPLIT.finditer(text)) + [None]:
@@ -79,12 +86,13 @@ def cells(text: str) -> list[Cell]:
             else:
                 out.append(Cell(s, off, off + len(s)))
         pos = m.end() if m else len(text)
-    return out
+    return tuple(out)
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
+@lru_cache(maxsize=65536)
 def _value_like(s: str) -> bool:
     """A cell that is a value: a number with at most a few words around it, or a short word."""
     if _NUMBER.match(s):

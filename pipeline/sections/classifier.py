@@ -113,8 +113,12 @@ class SectionClassifier(ClassifierMixin, BaseEstimator):
         blocks = []
         weights = self._block_weights()
         for name, vec in vecs.items():
-            column = [categorical(f) for f in X] if name == "layout" else [getattr(f, name) or "∅" for f in X]
-            m = vec.fit_transform(column) if fit else vec.transform(column)
+            if name == "layout":
+                column = [categorical(f) for f in X]
+                m = vec.fit_transform(column) if fit else vec.transform(column)
+            else:
+                column = [getattr(f, name) or "∅" for f in X]
+                m = vec.fit_transform(column) if fit else _transform_distinct(vec, column)
             blocks.append(m * weights[name])
         return sparse.hstack(blocks, format="csr")
 
@@ -226,6 +230,15 @@ class SectionClassifier(ClassifierMixin, BaseEstimator):
         clf.temperature_ = float(state["temperature"])
         clf.n_features_in_ = sum(len(v.vocabulary_) if hasattr(v, "vocabulary_") else 0 for v in clf.vectorizers_.values())
         return clf
+
+
+def _transform_distinct(vec: Any, column: list[str]) -> sparse.csr_matrix:
+    """`vec.transform(column)`, each distinct string analysed once (a document's sections share
+    their document head and often their parent title): the same rows, fewer n-gram passes."""
+    distinct: dict[str, int] = {}
+    rows = [distinct.setdefault(s, len(distinct)) for s in column]
+    m = vec.transform(list(distinct))
+    return m if len(distinct) == len(column) else m[rows]
 
 
 def _scores(model: LogisticRegression, M) -> np.ndarray:

@@ -11,6 +11,7 @@ split the same way.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from pipeline.schema import Block, Document, Span
@@ -26,12 +27,20 @@ _TRAILING = CLOSERS | frozenset("…")
 _LINE_END = TERMINALS | frozenset("：:")
 
 
+# the characters split_text acts on; it jumps over every other one
+_ACTIVE = re.compile("[" + re.escape("".join(sorted(set(OPENERS) | CLOSERS | TERMINALS | {"\n"}))) + "]")
+
+
 def split_text(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     """Sentence spans of `text[start:end]`, whitespace trimmed, empty ones dropped."""
     stack: list[str] = []
     sent_start = start
     i = start
     while i < end:
+        m = _ACTIVE.search(text, i, end)
+        if m is None:
+            break
+        i = m.start()
         ch = text[i]
         if ch in OPENERS:
             stack.append(OPENERS[ch])
