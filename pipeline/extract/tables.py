@@ -95,16 +95,17 @@ class HeaderMap:
 
     @property
     def is_indicator(self) -> bool:
+        """A name column and a value column (a score table of 分值 / 得分 has names too)."""
         c = self.columns
-        return "name" in c and ("target" in c or "actual" in c)
+        return "name" in c and any(k in c for k in INDICATOR_VALUE_COLUMNS)
 
     @property
     def is_money(self) -> bool:
         return any(k in self.columns for k in MONEY_COLUMNS)
 
 
-def map_header(cells: list[Cell], row: int, *, config: _Config | None = None) -> HeaderMap | None:
-    """A header row's column map, or None when fewer than two cells are known headers."""
+def map_header(cells: list[Cell], row: int, *, config: _Config | None = None, least: int = 2) -> HeaderMap | None:
+    """A header row's column map, or None when fewer than `least` cells are known headers."""
     cfg = config or _config()
     hm = HeaderMap(row=row, width=len(cells))
     for cell in cells:
@@ -116,14 +117,21 @@ def map_header(cells: list[Cell], row: int, *, config: _Config | None = None) ->
         if m and hm.money_unit is None and (col or "元" in cell.text):
             hm.money_unit = m.group(1) or m.group(2)
     keys = set(hm.columns)
-    if len(keys) < 2 or not (keys & {"name", "target", "actual", *MONEY_COLUMNS}):
+    if len(keys) < least or not (keys & {"name", "target", "actual", *MONEY_COLUMNS, *(() if least > 1 else INDICATOR_VALUE_COLUMNS)}):
         return None
     return hm
 
 
 def _merge_headers(top: HeaderMap, below: HeaderMap) -> HeaderMap:
-    """Two header rows: the lower row's cells name the columns, the upper fills the rest."""
-    merged = HeaderMap(row=below.row, columns=dict(top.columns), money_unit=below.money_unit or top.money_unit)
+    """Two header rows: the lower row's cells name the columns, the upper fills the rest.
+
+    An upper row with fewer cells lost them to a cell merged over the left columns
+    (`绩效评价指标分值 | 指标解释 | 自评得分` above `一级指标 | … | 指标分值 | | |`): its columns
+    are counted from the right.
+    """
+    shift = below.width - top.width if 0 < top.width < below.width else 0
+    top_columns = {k: v + shift for k, v in top.columns.items()}
+    merged = HeaderMap(row=below.row, columns=top_columns, money_unit=below.money_unit or top.money_unit)
     taken = set(below.columns.values())
     merged.columns = {k: v for k, v in merged.columns.items() if v not in taken}
     merged.columns.update(below.columns)
@@ -361,6 +369,13 @@ def _read_label_money(row: list[Cell], unit: str, unit_known: bool, out: TableRe
     return found
 
 
+def _indicator_row_first(row: list[Cell], cfg: _Config) -> bool:
+    """Under an indicator header, a row is an indicator unless it opens with a money total
+    (`“三公经费”变动情况 | 4` of a score table names an indicator, not 4 万元 of 三公经费)."""
+    first = next((c for c in row if not _is_empty(c.text)), None)
+    return first is None or _money_item(first.text, cfg) != "total"
+
+
 def _item_text(label: str) -> str:
     return re.sub(r"^其中\s*[:：]?", "", label.strip()).rstrip(":：").strip()
 
@@ -469,6 +484,7 @@ def read_table(
     header: HeaderMap | None = map_header(header_hint, -1, config=cfg) if header_hint else None
     carry: dict[str, str | None] = {"level1": None, "level2": None}
     prev_was_header = False
+    partial: HeaderMap | None = None  # a row naming one column, kept in case a header follows
     for r, row in enumerate(block.rows):
         texts = [c.text for c in row]
         hm = map_header(row, r, config=cfg)
@@ -476,17 +492,19 @@ def read_table(
             if prev_was_header and header is not None:
                 header = _merge_headers(header, hm)
             else:
-                header = hm
+                header = _merge_headers(partial, hm) if partial is not None else hm
                 carry = {"level1": None, "level2": None}
             prev_was_header = True
+            partial = None
             continue
         prev_was_header = False
+        partial = map_header(row, r, config=cfg, least=1)
         note = _note_unit(" ".join(texts), cfg) if any("单位" in t or "元" in t for t in texts) else None
         if note:  # 项目资金（万元） or 单位：万元: the unit of this row and the rows below
             table_unit = note
             if not any(_money_item(t, cfg) for t in texts):
                 continue
-        if header is None or not header.is_money:
+        if header is None or not (header.is_money or header.is_indicator and _indicator_row_first(row, cfg)):
             unit = note or table_unit
             if _read_label_money(row, unit or cfg.default_money_unit, unit is not None, out, cfg):
                 continue

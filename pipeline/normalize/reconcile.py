@@ -137,8 +137,9 @@ _PROSE_TARGET = re.compile(
 
 
 def clean_name(name: str) -> str:
-    name = _NAME_JUNK.sub("", name.strip())
-    return re.sub(r"[(（][≥≤<>=*＊%％\w/·]*[*＊]+[\w/·%％]*[)）]", "", name).strip(" ：:")
+    """The name as written without list markers (其中：, 指标1., ★); a template's placeholder
+    note such as `(≥**人)` stays, as the document wrote it."""
+    return _NAME_JUNK.sub("", name.strip()).strip(" ：:")
 
 
 @dataclass
@@ -251,7 +252,9 @@ def reconcile_indicators(mentions: list[IndicatorMention]) -> list[Indicator]:
     groups: dict[tuple, list[list[IndicatorMention]]] = {}
     for im in sorted(mentions, key=lambda m: (-SOURCE_RANK.get(m.source, 0), -m.probability, m.span[0])):
         clusters = groups.setdefault((im.name, im.subject), [])
-        home = next((c for c in clusters if _same_target(c[0].target, im.target)), None)
+        # two table rows are two indicators (one per project or table), whatever their names
+        home = next((c for c in clusters if _same_target(c[0].target, im.target)
+                     and not (im.source == "table" and any(m.source == "table" for m in c))), None)  # fmt: skip
         if home is None:
             clusters.append([im])
         else:
