@@ -403,6 +403,8 @@ def _read_indicator_row(
         return False
     if _config().synonyms.get(normalize_header(name.text)) in INDICATOR_HEADER_COLUMNS:  # a repeated header row
         return False
+    if normalize_header(name.text) in TOTAL_SCORE_LABELS:  # 得分合计 with no score of its own
+        return False
     present = {k: cells[k] for k in INDICATOR_VALUE_COLUMNS if k in cells and not _is_empty(cells[k].text)}
     if not present:
         return False
@@ -520,7 +522,7 @@ def read_table(
     return out
 
 
-TOTAL_SCORE_LABELS = frozenset({"总分", "合计", "总计", "自评总分", "综合得分", "合计得分", "自评得分", "总得分"})
+TOTAL_SCORE_LABELS = frozenset({"总分", "合计", "总计", "自评总分", "综合得分", "合计得分", "自评得分", "总得分", "得分合计"})
 
 
 def _read_total_score(row: list[Cell], header: HeaderMap, out: TableReading) -> bool:

@@ -136,10 +136,20 @@ _PROSE_TARGET = re.compile(
 )
 
 
+# a 二级指标 run into the name's cell or sentence (经济效益指标木材销售收入, 质量指标中…率)
+_LEVEL_PREFIX = re.compile(
+    r"^(?:产出|效益|满意度|投入|过程|数量|质量|时效|成本|社会效益|经济效益|生态效益|可持续影响|服务对象满意度)"
+    r"指标(?:中|[:：])?(?=[\u4e00-\u9fff“\"]{2})"
+)
+# what cannot be an indicator's name: a level heading (满意度指标) or a lone character (项)
+_NOT_A_NAME = re.compile(r"^(?:.|[\u4e00-\u9fff]{0,8}指标(?:[(（][^()（）]*[)）])?)$")
+
+
 def clean_name(name: str) -> str:
-    """The name as written without list markers (其中：, 指标1., ★); a template's placeholder
-    note such as `(≥**人)` stays, as the document wrote it."""
-    return _NAME_JUNK.sub("", name.strip()).strip(" ：:")
+    """The name as written without list markers (其中：, 指标1., ★) or a level run into it;
+    a template's placeholder note such as `(≥**人)` stays, as the document wrote it."""
+    name = _NAME_JUNK.sub("", name.strip()).strip(" ：:")
+    return _LEVEL_PREFIX.sub("", name)
 
 
 @dataclass
@@ -167,7 +177,7 @@ def mentions_from_relations(doc: Document) -> list[IndicatorMention]:
     for r in doc.relations:
         related.setdefault(r.head, []).append(r)
     for i, m in enumerate(doc.mentions):
-        if m.label != "INDICATOR":
+        if m.label != "INDICATOR" or _NOT_A_NAME.match(clean_name(m.text)):
             continue
         im = IndicatorMention(
             name=clean_name(m.text), span=(m.start, m.end), source=m.source, probability=m.score,
