@@ -79,18 +79,26 @@ def extract(
     review: Annotated[
         Optional[Path], typer.Option("--review", help="Write an HTML review page per document into this folder.")
     ] = None,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Seconds one document may take before it is failed (0: no limit; runs in a worker process).")
+    ] = 0.0,
+    max_memory: Annotated[
+        int, typer.Option("--max-memory", help="MB of memory one document may add before it is failed (0: no limit; runs in a worker process).")
+    ] = 0,
 ) -> None:
     """Read documents and write one canonical record per document (JSONL and/or DuckDB).
 
     Files that cannot be read get an error record naming the file, the stage and the
-    reason; the others go on. Exits 1 when any file failed.
+    reason; the others go on. Records carry absolute paths, as `batch` stores them.
+    Exits 1 when any file failed.
     """
     from pipeline.batch.run import extract_files
 
     files, missing = expand_inputs(paths)
     summary = extract_files(
-        files, missing=missing, output=output, db=db, config=config, max_bytes=max_bytes, review=review
-    )
+        files, missing=missing, output=output, db=db, config=config, max_bytes=max_bytes, review=review,
+        timeout=timeout or None, max_memory_mb=max_memory or None,
+    )  # fmt: skip
     if output is None and db is None and review is None:
         for record in summary.records:
             sys.stdout.write(record.model_dump_json() + "\n")

@@ -1,8 +1,9 @@
 """Runs: `extract_files` (in this process) and `run_batch` (worker processes or Dask, resumable).
 
 `run_batch` is what a nightly job calls. It hashes every input file in the parent
-(doc_id = SHA-256 of the bytes), asks the database what is already there, and sends
-only the rest to the engine:
+(doc_id = SHA-256 of the bytes; a file whose size and modification time are unchanged
+since a run hashed it keeps its recorded doc_id unread, table `file_hashes`), asks the
+database what is already there, and sends only the rest to the engine:
 - a file whose doc_id is in `documents` is done and skipped;
 - a file that failed before (same path and doc_id in `errors`) is skipped, unless
   `retry_failed`, which processes those files again (with any new ones);
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from pipeline.batch.engines import ENGINES, default_workers, run_dask, run_local
 from pipeline.batch.sinks import DuckDBSink, export_parquet, open_sinks
-from pipeline.batch.worker import Outcome, Task, WorkerSettings, sha256_file
+from pipeline.batch.worker import Outcome, Task, WorkerProcess, WorkerSettings, sha256_file
 from pipeline.core import Pipeline
 from pipeline.errors import ConfigError, Messages
 from pipeline.schema import Document, ErrorRecord
@@ -60,6 +61,12 @@ class RunSummary:
         return sum(len(r.flags) for r in self.records)
 
 
+def absolute_input(path: Path) -> Path:
+    """The path records and errors carry: its folder resolved, its name kept (as `batch` does)."""
+    path = Path(path)
+    return path.parent.resolve() / path.name
+
+
 def extract_files(
     files: list[Path],
     *,
@@ -69,19 +76,33 @@ def extract_files(
     config: Path | None = None,
     max_bytes: int | None = None,
     review: Path | None = None,
+    timeout: float | None = None,
+    max_memory_mb: int | None = None,
+    plugins: tuple[str, ...] = (),
 ) -> RunSummary:
-    """Process `files` one after the other in this process; write JSONL and/or DuckDB."""
-    pipe = Pipeline.from_config(config, max_bytes=max_bytes)
+    """Process `files` one after the other; write JSONL and/or DuckDB.
+
+    Paths are stored absolute (`absolute_input`), as `run_batch` stores them. Without limits
+    the documents run in this process; with a `timeout` (seconds) or `max_memory_mb` they run
+    in one worker process of `run_batch`'s kind (`plugins` imported there), so that a document
+    that hangs or explodes is recorded as failed and the others go on.
+    """
+    files = [absolute_input(f) for f in files]
     summary = RunSummary()
     summary.errors.extend(
         ErrorRecord(path=m, stage="input", error="FileNotFoundError", reason="no such file, folder or glob match")
         for m in missing
     )
+    if timeout or max_memory_mb:
+        limits = {"timeout": timeout, "max_memory_mb": max_memory_mb, "plugins": plugins}
+        results = _in_worker(files, config=config, max_bytes=max_bytes, **limits)
+    else:
+        pipe = Pipeline.from_config(config, max_bytes=max_bytes)
+        results = (pipe.process_path(path) for path in files)
     with open_sinks(output=output, db=db, review=review) as sinks:
         for err in summary.errors:
             sinks.write_error(err)
-        for path in files:
-            result = pipe.process_path(path)
+        for result in results:
             if isinstance(result, ErrorRecord):
                 summary.errors.append(result)
                 sinks.write_error(result)
@@ -89,6 +110,25 @@ def extract_files(
                 summary.records.append(result)
                 sinks.write(result)
     return summary
+
+
+def _in_worker(
+    files: list[Path], *, config: Path | None, max_bytes: int | None, timeout: float | None, max_memory_mb: int | None,
+    plugins: tuple[str, ...],
+) -> Iterator[Document | ErrorRecord]:  # fmt: skip
+    """`Pipeline.process_path` of each file in a worker process with batch's time and memory limits."""
+    settings = WorkerSettings(
+        config=str(Path(config).resolve()) if config else None, max_bytes=max_bytes, max_memory_mb=max_memory_mb,
+        plugins=tuple(str(Path(p).resolve()) if p.endswith(".py") else p for p in plugins),
+    )  # fmt: skip
+    worker = WorkerProcess(settings, name="extract")
+    try:
+        for outcome in worker.stream((Task(path=str(f)) for f in files), timeout=timeout):
+            if outcome.error is not None and outcome.error.stage in NOT_THE_DOCUMENT:
+                raise ConfigError(outcome.error.reason, stage=outcome.error.stage)
+            yield outcome.error if outcome.error is not None else Document.model_validate_json(outcome.record_json)
+    finally:
+        worker.close()
 
 
 # --- batch ---------------------------------------------------------------------------
@@ -131,6 +171,7 @@ class Plan:
     duplicates: int = 0
     unreadable: list[ErrorRecord] = field(default_factory=list)
     stale_paths: list[str] = field(default_factory=list)  # changed into a copy of a done document
+    hashed: int = 0  # files read to find their doc_id (the others' size and mtime were unchanged)
 
 
 def list_inputs(folder: Path, *, exclude: tuple[Path, ...] = ()) -> list[Path]:
@@ -155,15 +196,27 @@ def list_inputs(folder: Path, *, exclude: tuple[Path, ...] = ()) -> list[Path]:
 
 
 def plan(files: list[Path], sink: DuckDBSink, *, retry_failed: bool = False) -> Plan:
-    """Hash the files and decide which to process (see the module docstring)."""
+    """Hash the files and decide which to process (see the module docstring).
+
+    A file whose size and modification time (ns) are those recorded when an earlier run
+    hashed it keeps its recorded doc_id without being read; any other file is hashed.
+    """
     done = sink.done()
+    known = sink.known_hashes()
+    hashed: dict[str, tuple[int, int, str]] = {}
     result = Plan(tasks=[])
     seen: set[str] = set()
     for f in files:
         path = str(f)
         try:
-            size = f.stat().st_size
-            doc_id = sha256_file(f)
+            st = f.stat()
+            size = st.st_size
+            cached = known.get(path)
+            if cached is not None and cached[:2] == (size, st.st_mtime_ns):
+                doc_id = cached[2]
+            else:
+                doc_id = sha256_file(f)
+                hashed[path] = (size, st.st_mtime_ns, doc_id)
         except OSError as e:
             result.unreadable.append(
                 ErrorRecord(path=path, stage="input", error=type(e).__name__, reason=f"cannot read the file: {e.strerror or e}")
@@ -183,6 +236,8 @@ def plan(files: list[Path], sink: DuckDBSink, *, retry_failed: bool = False) -> 
             continue
         seen.add(doc_id)
         result.tasks.append(Task(path=path, doc_id=doc_id, size=size))
+    result.hashed = len(hashed)
+    sink.remember_hashes(hashed)
     return result
 
 
@@ -212,13 +267,15 @@ def run_batch(
     db = Path(db).resolve()
     outputs = (db, db.with_name(db.name + ".wal"), *((Path(parquet),) if parquet else ()))
     files = list_inputs(input_dir, exclude=outputs)
+    workers = max(1, workers or default_workers())
     settings = WorkerSettings(
         config=str(Path(config).resolve()) if config else None,
         max_bytes=max_bytes,
         max_memory_mb=max_memory_mb,
         plugins=tuple(str(Path(p).resolve()) if p.endswith(".py") else p for p in plugins),
+        # workers on this machine share its cores (a remote cluster's workers keep the OCR default)
+        ocr_threads=None if scheduler else max(1, default_workers() // workers),
     )
-    workers = max(1, workers or default_workers())
     summary = BatchSummary(files=len(files), engine=engine, workers=workers)
     sink = DuckDBSink(db, commit_every=commit_every)
     try:

@@ -127,6 +127,11 @@ def _ddl() -> list[str]:
         if table in CHILD_TABLES:
             body += ", PRIMARY KEY (doc_id, idx)"
         out.append(f"CREATE TABLE IF NOT EXISTS {table} ({body})")
+    # the hash cache of `jixiao batch` (not a result table: not exported): a file whose size and
+    # modification time are unchanged since it was hashed is not read again to find its doc_id
+    out.append(
+        "CREATE TABLE IF NOT EXISTS file_hashes (path VARCHAR PRIMARY KEY, size BIGINT, mtime_ns BIGINT, doc_id VARCHAR)"
+    )
     out.append("CREATE INDEX IF NOT EXISTS documents_path ON documents (path)")
     out.append("CREATE INDEX IF NOT EXISTS errors_path ON errors (path)")
     return out
@@ -245,6 +250,23 @@ class DuckDBSink:
         paths = dict(self.con.execute("SELECT path, doc_id FROM documents").fetchall())
         failed = dict(self.con.execute("SELECT path, doc_id FROM errors").fetchall())
         return Done(doc_ids=set(paths.values()), failed=failed, paths=paths)
+
+    def known_hashes(self) -> dict[str, tuple[int, int, str]]:
+        """path → (size, mtime_ns, doc_id) of the files hashed by earlier runs."""
+        rows = self.con.execute("SELECT path, size, mtime_ns, doc_id FROM file_hashes").fetchall()
+        return {path: (size, mtime_ns, doc_id) for path, size, mtime_ns, doc_id in rows}
+
+    def remember_hashes(self, hashes: dict[str, tuple[int, int, str]]) -> None:
+        """Store (size, mtime_ns, doc_id) of freshly hashed files, replacing what their paths had."""
+        if not hashes:
+            return
+        batch = pa.table({  # noqa: F841 - read by DuckDB
+            "path": pa.array(list(hashes), pa.string()),
+            "size": pa.array([h[0] for h in hashes.values()], pa.int64()),
+            "mtime_ns": pa.array([h[1] for h in hashes.values()], pa.int64()),
+            "doc_id": pa.array([h[2] for h in hashes.values()], pa.string()),
+        })  # fmt: skip
+        self.con.execute("INSERT OR REPLACE INTO file_hashes SELECT path, size, mtime_ns, doc_id FROM batch")
 
     def forget_paths(self, paths: Iterable[str]) -> int:
         """Delete, in one transaction, every row stored from these paths; return how many documents."""

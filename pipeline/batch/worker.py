@@ -43,6 +43,7 @@ class WorkerSettings:
     max_bytes: int | None = None
     max_memory_mb: int | None = 2048
     plugins: tuple[str, ...] = ()
+    ocr_threads: int | None = None  # OCR threads per worker (None: the OCR default, at most the cores)
 
 
 @dataclass(frozen=True)
@@ -224,6 +225,8 @@ class WorkerProcess:
     def start(self) -> None:
         env = dict(os.environ)
         env.setdefault("OMP_NUM_THREADS", "1")  # one core per worker: parallelism comes from workers
+        if self.settings.ocr_threads:
+            env["JIXIAO_OCR_THREADS"] = str(self.settings.ocr_threads)  # pipeline.ingest.ocr.THREADS_ENV
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "pipeline.batch.worker"],
             stdin=subprocess.PIPE,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import re
 import statistics
 import threading
@@ -46,7 +47,9 @@ PDF_DPI = 200
 # padding costs more than batching saves (single-thread CPU per A4 page, RapidOCR detection: 4.0 s at 1,
 # 4.7 s at 2–3, 5.5 s at RapidOCR's 6).
 REC_BATCH = 1
-THREADS = 2  # onnxruntime intra-op threads: the target machines have two cores
+THREADS = 2  # onnxruntime intra-op threads by default: the target machines have two cores
+# `jixiao batch` sets this in its workers so that workers × OCR threads ≤ cores
+THREADS_ENV = "JIXIAO_OCR_THREADS"
 MIN_SCORE = 0.5  # recognitions below this confidence are dropped
 # What the recogniser reads into the margin of a crop (cell borders, specks): stripped from the
 # ends of each line, never from inside it.
@@ -55,6 +58,16 @@ EDGE_NOISE = " \t‧·•|丨｜"
 _engine: Any = None
 _engine_lock = threading.Lock()
 _run_lock = threading.Lock()
+
+
+def ocr_threads() -> int:
+    """onnxruntime intra-op threads: $JIXIAO_OCR_THREADS when set, else THREADS (at most the cores)."""
+    try:
+        wanted = int(os.environ.get(THREADS_ENV, "0"))
+    except ValueError:
+        wanted = 0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, wanted or min(THREADS, cores))
 
 
 def engine() -> Any:
@@ -70,7 +83,7 @@ def engine() -> Any:
                     text_score=MIN_SCORE,
                     det_limit_type="max",  # never upscale the (already small) detection copy
                     rec_batch_num=REC_BATCH,
-                    intra_op_num_threads=THREADS,
+                    intra_op_num_threads=ocr_threads(),
                     inter_op_num_threads=1,
                 )
                 logger.debug("RapidOCR engine ready")

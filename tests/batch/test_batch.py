@@ -261,3 +261,51 @@ def test_a_file_changed_into_a_copy_of_another_loses_its_old_rows(tmp_path):
     assert (again.processed, again.skipped_done) == (0, 3)
     assert sorted(p.rsplit("/", 1)[1] for (p,) in rows(db, "SELECT path FROM documents")) == ["doc000.txt", "doc002.txt"]
     assert rows(db, "SELECT count(*) FROM sections WHERE doc_id NOT IN (SELECT doc_id FROM documents)") == [(0,)]
+
+
+def test_unchanged_files_are_not_hashed_again(tmp_path):
+    """Size and mtime unchanged: the recorded doc_id is reused; a changed file is hashed and processed again."""
+    folder, db = tmp_path / "in", tmp_path / "out.duckdb"
+    make_docs(folder, 5)
+    config = write_config(tmp_path)
+    plans = []
+    run = lambda: run_batch(folder, db=db, workers=1, config=config, plugins=(PLUGIN,), on_plan=plans.append)  # noqa: E731
+    assert run().processed == 5 and plans[-1].hashed == 5
+    assert run().processed == 0 and plans[-1].hashed == 0 and plans[-1].skipped_done == 5
+    changed = folder / "doc003.txt"
+    changed.write_text(changed.read_text(encoding="utf-8") + "新增指标：满意度≥95%\n", encoding="utf-8")
+    summary = run()
+    assert plans[-1].hashed == 1 and summary.processed == 1
+    assert rows(db, "SELECT count(*) FROM documents")[0][0] == 5
+    assert rows(db, f"SELECT doc_id FROM file_hashes WHERE path = '{changed}'") == rows(
+        db, f"SELECT doc_id FROM documents WHERE path = '{changed}'"
+    )
+
+
+def test_extract_stores_absolute_paths_and_limits_time(tmp_path, monkeypatch):
+    """`extract` with --timeout runs in a worker: a hanging document fails alone; paths are absolute, as in batch."""
+    from pipeline.batch.run import extract_files
+
+    folder = tmp_path / "in"
+    make_docs(folder, 2)
+    (folder / "hang.txt").write_text("示范县某局\nHANG 这一份永远处理不完\n", encoding="utf-8")
+    config = write_config(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    relative = [Path("in") / name for name in ("doc000.txt", "hang.txt", "doc001.txt")]
+    summary = extract_files(relative, config=config, timeout=5, plugins=(PLUGIN,))
+    assert [e.error for e in summary.errors] == ["Timeout"]
+    assert summary.errors[0].path == str(folder.resolve() / "hang.txt")
+    assert [r.source.path for r in summary.records] == [str(folder.resolve() / n) for n in ("doc000.txt", "doc001.txt")]
+    db = tmp_path / "b.duckdb"
+    run_batch(folder, db=db, workers=1, config=write_config(tmp_path), plugins=(PLUGIN,), timeout=5)
+    batch_paths = {p for (p,) in rows(db, "SELECT path FROM documents")}
+    assert {r.source.path for r in summary.records} <= batch_paths
+
+
+def test_ocr_threads_follow_the_environment(monkeypatch):
+    from pipeline.ingest import ocr
+
+    monkeypatch.setenv(ocr.THREADS_ENV, "1")
+    assert ocr.ocr_threads() == 1
+    monkeypatch.delenv(ocr.THREADS_ENV)
+    assert 1 <= ocr.ocr_threads() <= min(ocr.THREADS, os.cpu_count() or 1)
