@@ -70,7 +70,7 @@ def test_annotating_selected_documents_does_not_make_heldout_figures_worse(share
     env = {**os.environ, corpus.ENV_VAR: str(shared), annotation_format.ENV_VAR: str(annotations)}
     monkeypatch.setenv(corpus.ENV_VAR, str(shared))
 
-    done = run("synth", str(POOL), str(pool), "--seed", str(SEED), env=env, cwd=tmp_path)
+    done = run("synth", str(POOL), str(pool), "--seed", str(SEED), "--size", "short", env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     done = run("annotate", "select", str(pool / "*.txt"), "--n", str(CHOSEN), "-o", "select.tsv", env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
