@@ -11,7 +11,6 @@ apart — never averaged — and `flags.check_indicators` reports them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from pipeline.extract.numbers import parse_value
@@ -130,11 +129,6 @@ def fuse(probabilities: list[float], *, agreement: float = 0.5) -> float:
 _NAME_JUNK = re.compile(
     r"^(?:[★☆*\s]+|指标[0-9]+[.．:：、]|[0-9]+[.．、]|其中[:：]|（[0-9一二三四五六七八九十]+）|\([0-9]+\))+"
 )
-_PROSE_TARGET = re.compile(
-    r"(?P<name>[\u4e00-\u9fff“”\"]{3,24}?)(?<![不计划目标为])\s*(?:的?(?:年初)?(?:目标值?|计划值?)(?:为|是)?)?\s*(?P<op>达到|大于等于|大于|不少于|不低于|高于|超过|小于等于|小于|低于|不超过|控制在)\s*"
-    r"(?P<v>[0-9]+(?:\.[0-9]+)?\s*(?:万人|场次|人次|%|％|场|人|次|个|项|户|天|万元|元)(?:以上|以下|以内)?)"
-)
-
 
 # a 二级指标 run into the name's cell or sentence (经济效益指标木材销售收入, 质量指标中…率)
 _LEVEL_PREFIX = re.compile(
@@ -216,34 +210,113 @@ def mentions_from_rows(rows: list[Row]) -> list[IndicatorMention]:
     return out
 
 
-# Every character _PROSE_TARGET can match (keep the two in step): a match lies inside one
-# stretch of these, so only the stretches holding a comparison word are searched.
-_PROSE_STRETCH = re.compile(r"[\u4e00-\u9fff“”\"\s0-9.%％]{4,}")
-_COMPARISON = re.compile(r"达到|大于|不少于|不低于|高于|超过|小于|低于|不超过|控制在")
+# --- indicators stated in prose ------------------------------------------------------------
+
+# a figure with the verb or comparator before it: 达到85%以上, 不少于400人, 为98%, 94件
+_PROSE_VALUE = re.compile(
+    r"(?P<op>大于或等于|小于或等于|大于等于|小于等于|达到|大于|不少于|不低于|高于|超过|小于|低于|不超过|不高于|控制在|≥|≤|>=|<=|＞|＜|>|<|达|为)?"
+    r"[ \t]*(?P<v>[0-9]+(?:\.[0-9]+)?[ \t]*(?P<unit>万人|场次|人次|%|％|场|人|次|个|项|户|天|件|批次|万元|元)(?:以上|以下|以内)?)"
+)
+_VERBS = ("达到", "达", "为", None)
+# where a prose name stops on the left: punctuation, a line end, another figure
+_CLAUSE_END = re.compile(r"[，,。；;：:！？!?\n\t|]")
+_NAME_LEAD = re.compile(r"^(?:并且|并|且|同时|其中|全年|确保|力争|另外|此外|再|另|共|累计)+")
+_NAME_TAIL = re.compile(r"(?:的?(?:年初)?(?:指标值?|目标值?|计划值?)|应|均|都|已|共计|累计|共)+$")
+_TARGET_TAIL = re.compile(r"(?:指标值?|目标值?|计划值?)$")
+_ACTUAL_NAME = re.compile(r"^(?:实际完成值?|实际值|完成值|实际)$")
+_NOT_INDICATOR = re.compile(r"预算|执行率|执行进度|增长|下降|减少|增加|节约|结余|同比|上年|占|比例为|得分|扣|金额")
+_TARGET_HEADING = re.compile(r"目标|指标")
+_ACHIEVED_HEADING = re.compile(r"实现|完成|分析|自评|成效|结果|效果|绩效情况")
+_LEVEL_HEADING = re.compile(r"^[\s0-9（(一二三四五六七八九十、.．)）]*[\u4e00-\u9fff]{0,8}指标[。.：:\s]*$")
+_TARGET_LEAD = re.compile(r"[0-9（(一二三四五六七八九十、.．)）\s]*(?:绩效指标|绩效目标|年度目标|目标|计划|产出指标|效益指标|满意度指标)")
+_INDICATOR_WORDS = re.compile(r"率|度|数|量|次|场|人|件|项|户|面积|发放|完成|覆盖|标准|开展|举办")
 
 
-def _prose_targets(text: str) -> Iterator[re.Match]:
-    """`_PROSE_TARGET.finditer(text)`, without running the pattern over stretches it cannot match."""
-    for stretch in _PROSE_STRETCH.finditer(text):
-        a, b = stretch.span()
-        if _COMPARISON.search(text, a, b):
-            yield from _PROSE_TARGET.finditer(text, a, b)
+def _prose_role(doc: Document, paragraph_start: int) -> str | None:
+    """What the prose of a paragraph states: "target" (a 绩效指标：… paragraph, or under a
+    heading of targets), "actual" (under 实现情况, 完成情况, 分析 …, or a paragraph naming
+    指标 there), or None (prose about something else: 部门概况, money)."""
+    text = doc.text
+    if _TARGET_LEAD.match(text, paragraph_start):
+        return "target"
+    for b in reversed(doc.blocks):
+        if b.kind != "heading" or b.end > paragraph_start:
+            continue
+        title = text[b.start : b.end]
+        if _LEVEL_HEADING.match(title):  # (1)数量指标: a level of either
+            continue
+        if _ACHIEVED_HEADING.search(title):
+            return "actual"
+        if _TARGET_HEADING.search(title):
+            return "target"
+    before = text.rfind("\n", 0, max(0, paragraph_start - 1)) + 1  # the line before goes on
+    if before < paragraph_start and _TARGET_LEAD.match(text, before):
+        return "target"
+    lines = text[before : text.find("\n", paragraph_start) % (len(text) + 1)]
+    return "actual" if "指标" in lines else None
+
+
+def _prose_name(text: str, lo: int, hi: int) -> tuple[int, str] | None:
+    """The indicator name written in text[lo:hi] just before a figure: (start, cleaned name)."""
+    piece = text[lo:hi]
+    cut = max((m.end() for m in _CLAUSE_END.finditer(piece)), default=0)
+    start = lo + cut
+    raw = text[start:hi].strip()
+    lead = _NAME_LEAD.match(raw)
+    if lead:
+        raw = raw[lead.end() :]
+    name = clean_name(_NAME_TAIL.sub("", raw))
+    if not name or not re.match(r"[\u4e00-\u9fff“\"]", name) or len(name) > 30:
+        return None
+    if name.count("（") + name.count("(") != name.count("）") + name.count(")"):
+        name = re.split(r"[)）]", name)[-1]  # 项目(工程)验收合格率 cut inside the brackets
+    if len(name) < 2 or name[0] in "的之和与及" or name[-1] == "的":
+        return None
+    return text.index(name, start, hi), name
 
 
 def mentions_from_prose(doc: Document) -> list[IndicatorMention]:
-    """绩效指标 sentences: 会议举办场次大于 150 场 → an indicator with its target."""
-    out = []
-    for m in _prose_targets(doc.text):
-        name = clean_name(m.group("name"))
-        if len(name) < 3:
+    """Indicators stated in sentences: 会议举办场次大于 150 场 (a target: a comparator, or a
+    绩效指标 sentence), 培训合格率达 100% (an actual where the prose reports results),
+    优抚金发放指标为100%实际完成值为100% (both)."""
+    text = doc.text
+    out: list[IndicatorMention] = []
+    prev_end = 0
+    para_start, para_end, context = -1, -1, None
+    for m in _PROSE_VALUE.finditer(text):
+        if "\t" in text[text.rfind("\n", 0, m.start()) + 1 : m.start()] or "|" in text[max(0, m.start() - 40) : m.start()]:
+            prev_end = m.end()
+            continue  # a table row: the tables stage reads it
+        op, unit = m.group("op"), m.group("unit")
+        lo = max(prev_end, m.start() - 40, text.rfind("\n", 0, m.start()) + 1)
+        prev_end = m.end()
+        found = _prose_name(text, lo, m.start("op") if op else m.start("v"))
+        if found is None:
             continue
-        v = parse_value(m.group("op") + m.group("v"))
-        if v is None:
+        start, name = found
+        if m.start() >= para_end:
+            para_start = text.rfind("\n", 0, m.start()) + 1
+            para_end = text.find("\n", m.start()) % (len(text) + 1)
+            context = _prose_role(doc, para_start)
+        raw_name = text[start : m.start("op") if op else m.start("v")]
+        if _ACTUAL_NAME.match(name):  # 实际完成值为100%: the actual of the indicator just before
+            if out and out[-1].actual is None and m.start() - out[-1].span[1] < 40:
+                out[-1].actual = parse_value(m.group("v"))
+                out[-1].spans.append((m.start("v"), m.end("v")))
             continue
-        im = IndicatorMention(
-            name=name, span=(m.start("name"), m.end("name")), target=v, source="rules", probability=0.6
-        )
-        im.spans = [im.span, (m.start("op"), m.end("v"))]
+        if context is None or "元" in unit or _NOT_INDICATOR.search(name) or not _INDICATOR_WORDS.search(name):
+            continue
+        if op in _VERBS and not (context == "target" or _TARGET_TAIL.search(raw_name.strip())):
+            v, role = parse_value(m.group("v")), "actual"
+        else:
+            v, role = parse_value((op or "") + m.group("v")), "target"
+            if v is not None and v.op is None and op in ("达到", "达") and v.value is not None:
+                v = v.model_copy(update={"op": ">="})
+        if v is None or v.value is None:
+            continue
+        im = IndicatorMention(name=name, span=(start, start + len(name)), source="rules", probability=0.6)
+        setattr(im, role, v)
+        im.spans = [im.span, (m.start("op") if op else m.start("v"), m.end("v"))]
         out.append(im)
     return out
 
@@ -257,14 +330,24 @@ def _same_target(a: Value | None, b: Value | None) -> bool:
     return (a.op or ">=", a.value, a.unit, a.qualitative) == (b.op or ">=", b.value, b.unit, b.qualitative)
 
 
+def _joins(cluster: list[IndicatorMention], im: IndicatorMention) -> bool:
+    """Whether `im` states the indicator of `cluster`. Readings of different extractors join
+    when their targets agree; two rows of tables are two indicators (one per project or
+    table), and two sentences are one only when they repeat the same target."""
+    if not _same_target(cluster[0].target, im.target):
+        return False
+    same_source = [m for m in cluster if m.source == im.source]
+    if im.source == "table" and same_source:
+        return False
+    return all(m.target is not None and im.target is not None for m in same_source)
+
+
 def reconcile_indicators(mentions: list[IndicatorMention]) -> list[Indicator]:
     """Group by (name, subject); one Indicator per distinct target within a group."""
     groups: dict[tuple, list[list[IndicatorMention]]] = {}
     for im in sorted(mentions, key=lambda m: (-SOURCE_RANK.get(m.source, 0), -m.probability, m.span[0])):
         clusters = groups.setdefault((im.name, im.subject), [])
-        # two table rows are two indicators (one per project or table), whatever their names
-        home = next((c for c in clusters if _same_target(c[0].target, im.target)
-                     and not (im.source == "table" and any(m.source == "table" for m in c))), None)  # fmt: skip
+        home = next((c for c in clusters if _joins(c, im)), None)
         if home is None:
             clusters.append([im])
         else:
