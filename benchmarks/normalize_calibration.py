@@ -1,51 +1,56 @@
-"""Which confidence map calibrates best on held-out real documents: ECE (10 bins) per family,
-averaged over 5 document-level fold assignments, for logistic maps of several strengths over
-the features, isotonic and Platt maps of the fused score.
+"""Which confidence map calibrates best on held-out real documents: ECE (10 bins) and Brier
+score per family, averaged over 5 document-level fold assignments, for every candidate map
+(identity, Platt and isotonic maps of the fused score, logistic maps over the features) and
+for the per-fold selection `jixiao evaluate calibration` uses (`SelectedCalibrator`).
 
     .venv/bin/python benchmarks/normalize_calibration.py
 
-(`jixiao evaluate calibration` reports the chosen maps; this script is how they were chosen.)
+The confidences are cross-fitted (`collect` refits the trainable stages per fold), so this
+takes a few minutes.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 
 import numpy as np
 
-from pipeline.normalize.calibrate import collect
-from pipeline.normalize.confidence import IsotonicCalibrator, LogisticCalibrator, ece
+from pipeline.normalize.calibrate import _calibrator, collect
+from pipeline.normalize.confidence import brier, ece
 
 
-def cv(rows, make, inputs, *, assignments: int = 5, folds: int = 5) -> tuple[float, float]:
+def cv(rows, make, inputs, *, assignments: int = 5, folds: int = 5) -> tuple[float, float, float]:
+    """(mean ECE, worst ECE, mean Brier) over `assignments` random document-level fold assignments."""
     y = np.array([c for _, _, c in rows], dtype=float)
-    docs = sorted({d for d, _, _ in rows})
-    scores = []
+    groups = np.array([d for d, _, _ in rows])
+    docs = sorted(set(groups.tolist()))
+    eces, briers = [], []
     for seed in range(assignments):
         fold = {d: int(hashlib.sha256(f"{d}{seed}".encode()).hexdigest(), 16) % folds for d in docs}
         held = np.zeros(len(y))
         for k in range(folds):
-            test = np.array([fold[d] == k for d, _, _ in rows])
+            test = np.array([fold[d] == k for d in groups])
             if test.any():
-                held[test] = make().fit(inputs[~test], y[~test]).predict(inputs[test])
-        scores.append(ece(held, y))
-    return float(np.mean(scores)), float(np.max(scores))
+                held[test] = make().fit(inputs[~test], y[~test], groups[~test]).predict(inputs[test])
+        eces.append(ece(held, y))
+        briers.append(brier(held, y))
+    return float(np.mean(eces)), float(np.max(eces)), float(np.mean(briers))
 
 
 def main() -> None:
     obs, names = collect()
-    print(f"{len(names)} annotated real documents")
+    print(f"{len(names)} annotated real documents (confidences cross-fitted)")
     for family, rows in obs.rows.items():
         if not rows:
             continue
-        x = np.asarray(obs.features[family])
-        raw = np.array([r for _, r, _ in rows])
-        results = {f"logistic C={c}": cv(rows, lambda c=c: LogisticCalibrator(c=c), x) for c in (0.03, 0.1, 0.3, 1, 3)}
-        results["isotonic (fused)"] = cv(rows, IsotonicCalibrator, raw)
-        results["Platt (fused)"] = cv(rows, lambda: LogisticCalibrator(c=1), raw.reshape(-1, 1))
+        x = np.asarray(obs.features[family], dtype=float)
+        selector = _calibrator(family)
+        results = {name: cv(rows, lambda c=cal: copy.deepcopy(c), x) for name, cal in selector.candidates().items()}
+        results["selected per fold"] = cv(rows, lambda: _calibrator(family), x)
         print(f"{family}: {len(rows)} fields, {len({d for d, _, _ in rows})} documents")
-        for name, (mean, worst) in results.items():
-            print(f"  {name:18s} ECE mean {mean:.3f}  worst {worst:.3f}")
+        for name, (mean, worst, b) in results.items():
+            print(f"  {name:18s} ECE mean {mean:.3f}  worst {worst:.3f}  Brier {b:.3f}")
 
 
 if __name__ == "__main__":

@@ -109,35 +109,61 @@ def indicator_features(doc: Document, ind) -> list[float]:
     ]  # fmt: skip
 
 
+def _logit(p):
+    p = np.clip(np.asarray(p, dtype=float), 1e-4, 1 - 1e-4)
+    return np.log(p / (1 - p))
+
+
+class IdentityCalibrator:
+    """The fused score as it is: chosen where it is already as well calibrated as any map."""
+
+    def fit(self, features, correct, groups=None) -> IdentityCalibrator:
+        return self
+
+    def predict(self, features):
+        return np.clip(np.asarray(features, dtype=float).reshape(len(features), -1)[:, 0], 0.0, 1.0)
+
+    def to_dict(self) -> dict:
+        return {"kind": "identity"}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> IdentityCalibrator:
+        return cls()
+
+
 class LogisticCalibrator:
-    """P(correct | features): a logistic regression (scikit-learn contract; state in `coef_`, `intercept_`)."""
+    """P(correct | features): a logistic regression (scikit-learn contract; state in `coef_`, `intercept_`).
+
+    `logit`: the inputs are probabilities and enter as log-odds (Platt scaling of the fused
+    score: coefficient 1 and intercept 0 is the identity)."""
 
     def __init__(
-        self, *, names: tuple[str, ...] = (), c: float | None = 1.0, grid: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0)
+        self,
+        *,
+        names: tuple[str, ...] = (),
+        c: float | None = 1.0,
+        grid: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0),
+        logit: bool = False,
     ) -> None:
         self.names = names
         self.c = c  # None: chosen from `grid` by an inner document-level CV on the training data
         self.grid = grid
+        self.logit = logit
+
+    def _inputs(self, features) -> np.ndarray:
+        x = np.asarray(features, dtype=float)
+        x = x.reshape(len(x), -1)[:, : max(1, len(self.names))]
+        return _logit(x) if self.logit else x
 
     def fit(self, features, correct, groups=None) -> LogisticCalibrator:
-        x = np.asarray(features, dtype=float)
+        x = self._inputs(features)
         y = np.asarray(correct, dtype=int)
         self.c_ = self.c if self.c is not None else self._choose_c(x, y, groups)
         return self._fit(x, y, self.c_)
 
     def _choose_c(self, x, y, groups) -> float:
-        groups = np.asarray(groups if groups is not None else np.arange(len(y)))
-        names = sorted(set(groups.tolist()))
-        fold = np.array([names.index(g) % 3 for g in groups])
-        best = (float("inf"), self.grid[0])
-        for c in self.grid:
-            held = np.zeros(len(y))
-            for k in range(3):
-                test = fold == k
-                if test.any() and (~test).any():
-                    held[test] = LogisticCalibrator(c=c)._fit(x[~test], y[~test], c).predict(x[test])
-            best = min(best, (ece(held, y), c))
-        return best[1]
+        held = {c: inner_cv(lambda c=c: LogisticCalibrator(names=self.names, c=c), x, y, groups) for c in self.grid}
+        return min(self.grid, key=lambda c: brier(held[c], y))
 
     def _fit(self, x, y, c: float) -> LogisticCalibrator:
         from sklearn.linear_model import LogisticRegression
@@ -153,17 +179,16 @@ class LogisticCalibrator:
         return self
 
     def predict(self, features):
-        x = np.asarray(features, dtype=float)
-        z = x @ np.asarray(self.coef_) + self.intercept_
+        z = self._inputs(features) @ np.asarray(self.coef_) + self.intercept_
         return 1 / (1 + np.exp(-z))
 
     def to_dict(self) -> dict:
         return {"kind": "logistic", "names": list(self.names), "c": getattr(self, "c_", self.c), "coef": self.coef_,
-                "intercept": self.intercept_}  # fmt: skip
+                "intercept": self.intercept_, "logit": self.logit}  # fmt: skip
 
     @classmethod
     def from_dict(cls, d: dict) -> LogisticCalibrator:
-        c = cls(names=tuple(d["names"]))
+        c = cls(names=tuple(d["names"]), logit=bool(d.get("logit", False)))
         c.coef_, c.intercept_ = list(d["coef"]), float(d["intercept"])
         return c
 
@@ -174,10 +199,10 @@ class IsotonicCalibrator:
     def __init__(self, *, min_points: int = 10) -> None:
         self.min_points = min_points
 
-    def fit(self, raw, correct) -> IsotonicCalibrator:
+    def fit(self, raw, correct, groups=None) -> IsotonicCalibrator:
         from sklearn.isotonic import IsotonicRegression
 
-        raw = np.asarray(raw, dtype=float)
+        raw = _first_column(raw)
         correct = np.asarray(correct, dtype=float)
         if len(raw) < self.min_points or len(set(correct.tolist())) < 2:
             # too little to fit a curve: one rate for everything
@@ -191,7 +216,7 @@ class IsotonicCalibrator:
         return self
 
     def predict(self, raw):
-        return np.clip(np.interp(np.asarray(raw, dtype=float), self.x_, self.y_), 0.0, 1.0)
+        return np.clip(np.interp(_first_column(raw), self.x_, self.y_), 0.0, 1.0)
 
     def to_dict(self) -> dict:
         return {"kind": "isotonic", "x": self.x_, "y": self.y_}
@@ -203,25 +228,86 @@ class IsotonicCalibrator:
         return c
 
 
+def _first_column(x) -> np.ndarray:
+    x = np.asarray(x, dtype=float)
+    return x if x.ndim == 1 else x[:, 0]
+
+
+CALIBRATOR_KINDS = {"identity": IdentityCalibrator, "logistic": LogisticCalibrator, "isotonic": IsotonicCalibrator}
+
+
+def inner_cv(make, x, y, groups, *, folds: int = 3) -> np.ndarray:
+    """Out-of-fold predictions of the calibrators `make()` builds, folds grouped by document."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y)
+    groups = np.asarray(groups if groups is not None else np.arange(len(y)))
+    names = sorted(set(groups.tolist()))
+    fold = np.array([names.index(g) % folds for g in groups])
+    held = np.full(len(y), float(y.mean()) if len(y) else 0.5)
+    for k in range(folds):
+        test = fold == k
+        if test.any() and (~test).any():
+            held[test] = make().fit(x[~test], y[~test], groups[~test]).predict(x[test])
+    return held
+
+
+def brier(p, y) -> float:
+    """Mean squared error of probabilities: a proper score (calibration and sharpness together)."""
+    return float(np.mean((np.asarray(p, dtype=float) - np.asarray(y, dtype=float)) ** 2)) if len(y) else 0.0
+
+
+class SelectedCalibrator:
+    """The candidate (identity, Platt, isotonic, a logistic over features) with the best Brier score
+    on an inner document-level CV of the training data: with few documents a richer map often
+    calibrates worse on new ones than the fused score itself; ECE alone would pick a constant."""
+
+    def __init__(self, *, names: tuple[str, ...] = ("fused",)) -> None:
+        self.names = names
+
+    def candidates(self) -> dict[str, object]:
+        out = {
+            "identity": IdentityCalibrator(),
+            "platt": LogisticCalibrator(names=("fused",), c=10.0, logit=True),
+            "isotonic": IsotonicCalibrator(),
+        }
+        if len(self.names) > 1:
+            for c in (0.1, 0.3, 1.0):
+                out[f"features_c{c}"] = LogisticCalibrator(names=self.names, c=c)
+        return out
+
+    def fit(self, features, correct, groups=None) -> SelectedCalibrator:
+        import copy
+
+        x, y = np.asarray(features, dtype=float), np.asarray(correct, dtype=int)
+        x = x.reshape(len(x), -1)
+        scores = {
+            name: brier(inner_cv(lambda c=cal: copy.deepcopy(c), x, y, groups), y)
+            for name, cal in self.candidates().items()
+        }
+        self.scores_ = scores
+        self.chosen_ = min(scores, key=scores.get)
+        self.calibrator_ = self.candidates()[self.chosen_].fit(x, y, groups)
+        return self
+
+    def predict(self, features):
+        return self.calibrator_.predict(features)
+
+    def to_dict(self) -> dict:
+        return {**self.calibrator_.to_dict(), "chosen": self.chosen_, "inner_cv_brier": self.scores_}
+
+
 class CalibrationSet:
     """One calibrator per field family; `apply` rewrites a document's confidences."""
 
-    def __init__(self, calibrators: dict[str, IsotonicCalibrator | LogisticCalibrator]) -> None:
+    def __init__(self, calibrators: dict[str, object]) -> None:
         self.calibrators = calibrators
 
     def _map(self, family: str, raw: float) -> float:
-        c = self.calibrators.get(family)
-        if c is None:
-            return raw
-        if isinstance(c, LogisticCalibrator):  # Platt scaling of the fused score
-            return float(c.predict([[raw]])[0])
-        return float(c.predict([raw])[0])
+        return self._predict(family, [raw], raw)
 
     def _predict(self, family: str, features: list[float], raw: float) -> float:
+        """Every calibrator reads the columns it was fitted on; the fused score comes first."""
         c = self.calibrators.get(family)
-        if isinstance(c, LogisticCalibrator):
-            return float(c.predict([features])[0])
-        return self._map(family, raw)
+        return raw if c is None else float(c.predict([features])[0])
 
     def apply(self, doc: Document) -> Document:
         ours = our_reading(doc) if doc.amounts else {}
@@ -256,7 +342,7 @@ class CalibrationSet:
             libraries=library_versions(["scikit-learn", "numpy"]),
             labels=sorted(self.calibrators),
             config={
-                "method": {f: type(c).__name__ for f, c in self.calibrators.items()},
+                "method": {f: getattr(c, "chosen_", type(c).__name__) for f, c in self.calibrators.items()},
                 "features": {"amounts": list(AMOUNT_FEATURES), "indicators": list(INDICATOR_FEATURES)},
                 "cv": "document-level k-fold",
             },
@@ -270,12 +356,7 @@ class CalibrationSet:
     def from_disk(cls, path: Path) -> CalibrationSet:
         load_meta(Path(path))
         raw = load_json(Path(path) / WEIGHTS_FILE)
-        return cls(
-            {
-                k: (LogisticCalibrator if v.get("kind") == "logistic" else IsotonicCalibrator).from_dict(v)
-                for k, v in raw.items()
-            }
-        )
+        return cls({k: CALIBRATOR_KINDS[v.get("kind", "isotonic")].from_dict(v) for k, v in raw.items()})
 
 
 def ece(probabilities, correct, *, bins: int = 10) -> float:
