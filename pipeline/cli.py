@@ -300,7 +300,10 @@ def annotations_validate(
 def train_ner(
     config: Annotated[Optional[Path], typer.Option("--config", help="Settings (default configs/ner.toml).")] = None,
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Model folder (default models/ner).")] = None,
-    backend: Annotated[str, typer.Option("--backend", help="spacy, or transformers (needs --base-model).")] = "spacy",
+    backend: Annotated[
+        Optional[str],
+        typer.Option("--backend", help="linear, spacy (default: configs/ner.toml), or transformers (needs --base-model)."),
+    ] = None,
     base_model: Annotated[
         Optional[Path], typer.Option("--base-model", help="A local token-classification checkpoint folder (transformers).")
     ] = None,
@@ -319,11 +322,11 @@ def train_ner(
         meta = train_hf(base_model=base_model, output=output, epochs=epochs)
         console.print(f"transformers NER trained in {meta.metrics['training_seconds']} s on {meta.data['windows']} windows")
         return
-    if backend != "spacy":
-        raise typer.BadParameter("--backend must be spacy or transformers")
+    if backend not in (None, "spacy", "linear"):
+        raise typer.BadParameter("--backend must be linear, spacy or transformers")
     from pipeline.extract.ner import train
 
-    meta = train(config=config, output=output)
+    meta = train(config=config, output=output, backend=backend)
     console.print(
         f"NER trained in {meta.metrics['training_seconds']} s on {meta.data['real_documents']} real documents "
         f"(+{meta.data['synthetic_documents']} synthetic); labels {', '.join(meta.labels)}"
@@ -381,7 +384,7 @@ def train_all(
     console.print("trained: " + ", ".join(f"{k} {v} s" for k, v in result.seconds.items())
                   + f" (total {sum(result.seconds.values()):.0f} s) into {escape(str(out))}")
     if evaluate:
-        figures = loop.measure(folds=folds, config=loop.candidate_config(out))  # the calibration runs the new models
+        figures = loop.measure(folds=folds, config=loop.candidate_config(out), observations=result.observations)
         loop.store_figures(out, figures)
         comparison = loop.compare(loop.committed_figures(), figures)
         md, page = loop.write_report(comparison, report, seconds=result.seconds)
@@ -454,9 +457,10 @@ def evaluate_extract(
     from pipeline.extract.evaluate import FLOORS, cross_validate
     from pipeline.extract.features import load_gold
 
+    from pipeline.extract.ner import backend_settings
+
     with resolve_path("configs/ner.toml").open("rb") as fh:
-        ner_settings = dict(tomllib.load(fh).get("model", {}))
-    ner_settings["labels"] = tuple(ner_settings.get("labels", ()))
+        ner_settings = backend_settings(tomllib.load(fh))
     if epochs is not None:
         ner_settings["epochs"] = epochs
     golds = load_gold()
@@ -500,17 +504,26 @@ def evaluate_calibration(
     obs, names = calibrate.collect(config)
     results = calibrate.cross_validate(obs, folds=folds)
     table = Table(title=f"calibration ({len(names)} annotated documents, {folds}-fold by document)")
-    for col in ("family", "fields", "documents", "accuracy", "ECE raw", "ECE held-out"):
+    for col in ("family", "fields", "documents", "accuracy", "ECE raw", "ECE held-out", "ECE if perfect"):
         table.add_column(col, justify="right")
     for family, r in results.items():
-        table.add_row(family, str(r["n"]), str(r["documents"]), f"{r['accuracy']:.3f}", f"{r['ece_raw']:.3f}", f"{r['ece']:.3f}")
+        table.add_row(
+            family, str(r["n"]), str(r["documents"]), f"{r['accuracy']:.3f}", f"{r['ece_raw']:.3f}", f"{r['ece']:.3f}",
+            f"{r['ece_if_perfect']:.3f}",
+        )  # fmt: skip
     console.print(table)
+    console.print(
+        "confidences cross-fitted (models refitted without each fold's documents); "
+        "'ECE if perfect': the ECE a perfectly calibrated predictor with these confidences shows at this n"
+    )
     for path in calibrate.diagrams(results, out):
         console.print(f"reliability diagram: {path}")
     if fit:
         metrics = {
             f"{family}_ece_heldout": round(r["ece"], 4) for family, r in results.items()
-        } | {f"{family}_n": r["n"] for family, r in results.items()}
+        } | {f"{family}_n": r["n"] for family, r in results.items()} | {
+            f"{family}_ece_if_perfect": round(r["ece_if_perfect"], 4) for family, r in results.items()
+        }
         target = resolve_path("models/calibration")
         calibrate.fit(obs).to_disk(
             target,

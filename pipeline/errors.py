@@ -64,6 +64,7 @@ class Messages:
     UNKNOWN_STAGE = "unknown stage '{name}' in {config}; known stages: {known}"
     BAD_CONFIG_KEY = "stage '{stage}' got unknown setting(s) {keys} from {config}; it accepts {accepted}"
     MODEL_MISSING = "no trained model at {path}; run `jixiao train {what}` to build it"
+    NER_BACKEND = "unknown NER backend {backend!r}; configs/ner.toml `backend` must be one of: {known}"
     MODEL_VERSION = "model at {path} was trained with {lib} {trained}, but {lib} {installed} is installed; retrain with `jixiao train {what}` or install {lib}=={trained}"
     DB_OPEN = "cannot open the DuckDB database {path}: {detail} (is another jixiao run writing to it?)"
     DB_WRITE = "writing to the DuckDB database {path} failed, nothing of this batch was kept: {detail}"

@@ -37,6 +37,7 @@ def _lower_is_better(key: str) -> bool:
 class TrainResult:
     seconds: dict[str, float] = field(default_factory=dict)
     folder: Path | None = None
+    observations: object = None  # the calibration's cross-fitted observations, reused by `measure`
 
 
 def candidate_config(folder: Path) -> Path:
@@ -78,6 +79,7 @@ def train_all(folder: Path) -> TrainResult:
         result.seconds[name] = round(time.perf_counter() - t0, 1)
     t0 = time.perf_counter()
     obs, names = calibrate.collect(candidate_config(folder))
+    result.observations = obs
     calibrate.fit(obs).to_disk(
         folder / "calibration",
         metrics={},
@@ -97,8 +99,9 @@ def flatten(prefix: str, value, out: dict[str, float]) -> None:
         out[prefix] = float(value)
 
 
-def measure(*, folds: int = 5, config: Path | None = None) -> dict[str, float]:
-    """Every figure, by document-level cross-validation on the real annotated documents."""
+def measure(*, folds: int = 5, config: Path | None = None, observations=None) -> dict[str, float]:
+    """Every figure, by document-level cross-validation on the real annotated documents
+    (`observations`: the calibration's, when `train_all` has just collected them)."""
     from pipeline.extract.evaluate import cross_validate as extract_cv
     from pipeline.extract.features import load_gold
     from pipeline.normalize import calibrate
@@ -111,17 +114,20 @@ def measure(*, folds: int = 5, config: Path | None = None) -> dict[str, float]:
     report = extract_cv(load_gold(), folds=folds, ner_settings=ner_settings()).as_dict()
     _extract_figures(report, figures)
 
-    obs, _ = calibrate.collect(config)
+    obs = observations if observations is not None else calibrate.collect(config, folds=folds)[0]
     for family, r in calibrate.cross_validate(obs, folds=folds).items():
         figures[f"calibration/{family}/ece"] = float(r["ece"])
         figures[f"calibration/{family}/accuracy"] = float(r["accuracy"])
+        figures[f"calibration/{family}/ece_if_perfect"] = float(r["ece_if_perfect"])
     return figures
 
 
 def ner_settings(**overrides) -> dict:
-    """The NER's settings of configs/ner.toml (`[model]`), with `overrides` (e.g. fewer epochs)."""
+    """The NER's settings of configs/ner.toml (its backend's section), with `overrides` (e.g. fewer epochs)."""
+    from pipeline.extract.ner import backend_settings
+
     with resolve_path("configs/ner.toml").open("rb") as fh:
-        settings = dict(tomllib.load(fh).get("model", {}))
+        settings = backend_settings(tomllib.load(fh))
     settings.update(overrides)
     settings["labels"] = tuple(settings.get("labels", ()))
     return settings

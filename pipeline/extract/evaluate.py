@@ -254,7 +254,7 @@ def predict_document(gold: GoldDoc, ner, relations, stages: list) -> Document:
     doc.mentions, doc.relations = [], []
     for stage in stages:
         doc = stage(doc)
-    found = ner.predict(doc.text)
+    found = ner.predict(doc.text, quantities=doc.quantities)
     doc = append_mentions(doc, to_mentions(doc.text, found, doc.quantities))
     return apply_relations(doc, relations)
 
@@ -299,10 +299,10 @@ def _stages_around_models() -> tuple[list, Any]:
 def _train_and_score(
     train: list[GoldDoc], test: list[GoldDoc], report: Report, ner_settings, rel_settings, extra: list, normalizer
 ) -> None:
-    from pipeline.extract.ner import NerModel
+    from pipeline.extract.ner import make_ner
     from pipeline.extract.relations import RelationModel
 
-    ner = NerModel(**(ner_settings or {})).fit(
+    ner = make_ner(ner_settings or {}).fit(
         [(g.doc.text, [(m.start, m.end, m.label) for m in g.mentions]) for g in train]
     )
     rel = RelationModel(**(rel_settings or {})).fit([(g.doc.text, g.mentions, g.relations) for g in train])

@@ -51,6 +51,13 @@ def data_hash(examples: Iterable[tuple[str, list[tuple[int, int, str]]]]) -> str
 class NerModel:
     """A spaCy NER over characters; `fit` on (text, [(start, end, label)]) examples."""
 
+    backend = "spacy"
+    description = (
+        "Character-level spaCy NER (small hash-embedding CNN tok2vec) for budget-performance "
+        "disclosures; the numbers grammar snaps its numeric spans and parses their values."
+    )
+    libraries = ("spacy", "thinc", "numpy")
+
     def __init__(
         self,
         *,
@@ -141,14 +148,18 @@ class NerModel:
             self.losses_.append(round(float(losses.get("ner", 0.0)), 3))
         self.nlp_ = nlp
         self.n_examples_ = len(train)
+        self.fit_figures_ = {"train_loss_per_epoch": [float(x) for x in self.losses_]}
         del spacy
         return self
 
-    def predict(self, text: str, *, skip_plain: bool = False) -> list[tuple[int, int, str, float]]:
+    def predict(
+        self, text: str, *, skip_plain: bool = False, quantities: list[Mention] | None = None
+    ) -> list[tuple[int, int, str, float]]:
         """(start, end, label, score) for every entity the model finds in `text`.
 
         `skip_plain`: leave out pieces with no digit and no 指标 (prose without figures), which
-        hold few entities; about twice as fast on reports.
+        hold few entities; about twice as fast on reports. `quantities` is accepted for the
+        backends' common interface; the spaCy model reads the text alone.
         """
         out = []
         pieces = [(ws, we) for ws, we in windows(text) if text[ws:we].strip()]
@@ -167,7 +178,7 @@ class NerModel:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         self.nlp_.to_disk(path / "spacy")
-        save_json({**self.get_config(), "labels": list(self.labels)}, path / "config.json")
+        save_json({"backend": self.backend, **self.get_config(), "labels": list(self.labels)}, path / "config.json")
         if meta is not None:
             files = sorted(p.relative_to(path).as_posix() for p in (path / "spacy").rglob("*") if p.is_file())
             save_model_dir(path, meta, [*files, "config.json"])
@@ -182,10 +193,65 @@ class NerModel:
         if check:
             load_meta(path, expect_libs=("spacy",))
         config = load_json(path / "config.json")
+        config.pop("backend", None)
         config["labels"] = tuple(config["labels"])
         model = cls(**config)
         model.nlp_ = spacy.load(path / "spacy")
         return model
+
+
+# --- backends: the spaCy model above, or the linear tagger (pipeline/extract/tagger.py) ---------
+
+BACKENDS = ("spacy", "linear")
+
+
+def ner_class(backend: str) -> type:
+    """The NER class of a backend name (`spacy` → NerModel, `linear` → LinearTagger)."""
+    if backend == "spacy":
+        return NerModel
+    if backend == "linear":
+        from pipeline.extract.tagger import LinearTagger
+
+        return LinearTagger
+    raise ModelError(Messages.NER_BACKEND.format(backend=backend, known=", ".join(BACKENDS)))
+
+
+def backend_settings(cfg: dict[str, Any], *, backend: str | None = None) -> dict[str, Any]:
+    """A configs/ner.toml (parsed) → {"backend": …, **its keyword arguments}.
+
+    The spaCy model's arguments are under `[model]`, the linear tagger's under `[linear]`;
+    `backend` (default: the file's `backend`, else spacy) picks one.
+    """
+    backend = backend or cfg.get("backend", "spacy")
+    settings = dict(cfg.get("model" if backend == "spacy" else backend, {}))
+    if "labels" in settings:
+        settings["labels"] = tuple(settings["labels"])
+    return {"backend": backend, **settings}
+
+
+def make_ner(settings: dict[str, Any]):
+    """An unfitted NER of `settings["backend"]` (default spacy) with the settings that class takes.
+
+    Settings the backend does not take (e.g. an `epochs` override given to a linear tagger)
+    are left out with a debug message.
+    """
+    import inspect
+
+    settings = dict(settings)
+    cls = ner_class(settings.pop("backend", "spacy"))
+    accepted = set(inspect.signature(cls.__init__).parameters) - {"self"}
+    ignored = sorted(set(settings) - accepted)
+    if ignored:
+        logger.debug("%s ignores the settings %s", cls.__name__, ", ".join(ignored))
+    return cls(**{k: v for k, v in settings.items() if k in accepted})
+
+
+def load_ner(path: Path, *, check: bool = True):
+    """The NER saved at `path`, of the backend its config.json records (spacy when none)."""
+    path = Path(path)
+    config = path / "config.json"
+    backend = load_json(config).get("backend", "spacy") if config.is_file() else "spacy"
+    return ner_class(backend).from_disk(path, check=check)
 
 
 # --- the grammar's part --------------------------------------------------------------------
@@ -301,17 +367,17 @@ class NerStage(Stage):
     def __init__(self, *, model: str = "models/ner", skip_plain: bool = True) -> None:
         self.model = model
         self.skip_plain = skip_plain
-        self._model: NerModel | None = None
+        self._model = None
 
     def __call__(self, doc: Document) -> Document:
         if self._model is None:
-            self._model = NerModel.from_disk(resolve_path(self.model))
+            self._model = load_ner(resolve_path(self.model))
         quantities = doc.quantities
         if not quantities:
             from pipeline.extract.numbers import find_quantities, quantity_mention
 
             quantities = [quantity_mention(q) for q in find_quantities(doc.text)]
-        found = self._model.predict(doc.text, skip_plain=self.skip_plain)
+        found = self._model.predict(doc.text, skip_plain=self.skip_plain, quantities=quantities)
         return append_mentions(doc, to_mentions(doc.text, found, quantities))
 
 
@@ -320,31 +386,37 @@ class NerStage(Stage):
 DEFAULT_CONFIG = "configs/ner.toml"
 
 
-def train(*, config: Path | None = None, output: Path | None = None) -> dict[str, Any]:
-    """`jixiao train ner`: fit on every annotated real document (+ synthetic), save, return meta."""
+def train(*, config: Path | None = None, output: Path | None = None, backend: str | None = None) -> dict[str, Any]:
+    """`jixiao train ner`: fit on every annotated real document (+ synthetic), save, return meta.
+
+    `backend`: spacy or linear (default: the config's `backend`).
+    """
     import time
 
     from pipeline.extract.features import load_gold, training_settings
 
-    cfg, settings, out = training_settings(config, output, default_config=DEFAULT_CONFIG, default_output="models/ner")
+    cfg, _, out = training_settings(config, output, default_config=DEFAULT_CONFIG, default_output="models/ner")
+    settings = backend_settings(cfg, backend=backend)
     golds = load_gold()
     examples = [(g.doc.text, [(m.start, m.end, m.label) for m in g.mentions]) for g in golds]
     n_real = len(examples)
     examples += synthetic_examples(cfg.get("synthetic", {}))
     t0 = time.perf_counter()
-    model = NerModel(**settings).fit(examples)
+    model = make_ner(settings).fit(examples)
     seconds = round(time.perf_counter() - t0, 1)
     meta = ModelMeta(
         name="ner",
         created=now_iso(),
-        description="Character-level spaCy NER (small hash-embedding CNN tok2vec) for budget-performance "
-        "disclosures; the numbers grammar snaps its numeric spans and parses their values.",
-        libraries=library_versions(("spacy", "thinc", "numpy")),
+        description=model.description,
+        libraries=library_versions(model.libraries),
         labels=list(model.labels),
-        config={**model.get_config(), "labels": list(model.labels), "synthetic": cfg.get("synthetic", {})},
+        config={
+            "backend": model.backend, **model.get_config(), "labels": list(model.labels),
+            "synthetic": cfg.get("synthetic", {}),
+        },
         data_sha256=data_hash(examples),
         data={"real_documents": n_real, "synthetic_documents": len(examples) - n_real, "windows": model.n_examples_},
-        metrics={"train_loss_per_epoch": [float(x) for x in model.losses_], "training_seconds": seconds},
+        metrics={**model.fit_figures_, "training_seconds": seconds},
     )
     model.to_disk(out, meta=meta)
     return meta

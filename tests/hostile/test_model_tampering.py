@@ -23,14 +23,14 @@ MODELS = REPO / "models"
 
 
 def _loaders():
-    from pipeline.extract.ner import NerModel
+    from pipeline.extract.ner import load_ner
     from pipeline.extract.relations import RelationModel
     from pipeline.normalize.confidence import CalibrationSet
     from pipeline.sections.classifier import SectionClassifier
 
     return {
         "sections": SectionClassifier.from_disk,
-        "ner": NerModel.from_disk,
+        "ner": load_ner,
         "relations": RelationModel.from_disk,
         "calibration": CalibrationSet.from_disk,
     }
