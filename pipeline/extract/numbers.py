@@ -108,7 +108,8 @@ _MONEY = _alt(MONEY_UNITS)
 _PCT = _alt(PERCENT_UNITS)
 _MEASURE = _alt(MEASURE_WORDS)
 _PER = rf"(?:[/／](?:{_alt(PER_WORDS)})(?:[·•・.．*＊×](?:{_alt(PER_WORDS)}))?)"
-_UNIT = rf"(?:{_PCT}|{_MONEY}|(?:余|多)?(?:万|亿)?(?:{_MEASURE}))(?:{_PER})?"
+# a bare 万 (4.5万 in run-together text) is 万元: the last choice, after 万人, 万亩 …
+_UNIT = rf"(?:{_PCT}|{_MONEY}|(?:余|多)?(?:万|亿)?(?:{_MEASURE})|(?:余|多)?万(?![余多]))(?:{_PER})?"
 _OP = _alt(COMPARATORS)
 _SUFFIX = _alt(SUFFIX_OPS)
 _WS = r"[ \t\u3000]*"
@@ -140,7 +141,7 @@ _FIRST = "".join(
     sorted({w[0] for w in COMPARATORS} | set(_CN_DIGITS) | set("百第*＊xX×[_O〔﹝［【（(") | {"\\"})
 )
 _PATTERN = re.compile(rf"(?=[{_DIGITS}{re.escape(_FIRST)}])(?:(?P<skip>{_SKIP})|{_QTY})")
-_UNIT_RE = re.compile(rf"(?P<approx>余|多)?(?P<mult>万|亿)?(?P<base>{_PCT}|{_MONEY}|{_MEASURE})(?P<per>{_PER})?")
+_UNIT_RE = re.compile(rf"(?P<approx>余|多)?(?P<mult>万|亿)?(?P<base>{_PCT}|{_MONEY}|{_MEASURE}|万)(?P<per>{_PER})?")
 _NUMBER_ONLY = re.compile(rf"^(?:{_NUM})$")
 _LIST_MARKER_AFTER = re.compile(r"[、.．)）]|\s*[)）]")
 
@@ -201,6 +202,8 @@ def _read_unit(u: str | None) -> _Unit:
     factor = COUNT_MULTIPLIERS[mult] if mult else Decimal(1)
     if base in PERCENT_UNITS:
         return _Unit("percent", PERCENT_UNITS[base], Decimal(1))
+    if base == "万":  # a bare 万 after a figure: 万元
+        base = "万元"
     if base in MONEY_UNITS:
         if per:  # a unit price such as 300元/人·月 is no amount of money: a number in 元/人·月
             return _Unit("number", "元" + per, MONEY_UNITS[base] * factor)

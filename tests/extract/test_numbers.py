@@ -390,3 +390,11 @@ def test_grammar_finds_the_annotated_values_of_the_real_documents(shared_dir):
 @pytest.mark.parametrize(("text", "unit"), [(">=530元/人*月", "元/人·月"), ("5人／天", "人/天"), ("2次/年", "次/年")])
 def test_compound_units_are_normalised(text, unit):
     assert parse_value(text).unit == unit
+
+
+def test_bare_wan_after_a_figure_is_money_but_not_before_a_measure_word():
+    found = {q.text: q for q in find_quantities("专项工作经费6.5万绩效目标表，服务2.5万人次，造林3万余亩，共1.2万亩")}
+    assert found["6.5万"].kind == "money" and found["6.5万"].value.value == 65000.0
+    assert found["2.5万人次"].kind == "count" and found["2.5万人次"].value.value == 25000.0
+    assert "3万" not in found  # 3万余亩: an approximate count, not money
+    assert found["1.2万亩"].value.unit == "亩"
