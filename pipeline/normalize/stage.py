@@ -20,6 +20,7 @@ from pipeline.normalize.reconcile import (
 )
 from pipeline.normalize.rows import indicator_rows
 from pipeline.normalize.settings import DEFAULT_SETTINGS, load_settings
+from pipeline.normalize.subjects import assign_subjects
 from pipeline.schema import Document, Fact
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,7 @@ def normalize(doc: Document, *, settings=None, calibrators: CalibrationSet | Non
     year, year_fact = doc_facts.fiscal_year(doc, settings)
     unit, unit_fact = doc_facts.unit_name(doc, settings)
     doc.fiscal_year, doc.unit_name, doc.doc_kind = year, unit, kind
+    assign_subjects(doc, kind=kind)
     for key, fact in (("fiscal_year", year_fact), ("unit_name", unit_fact), ("doc_kind", kind_fact)):
         if fact is not None:
             doc.facts[key] = fact
