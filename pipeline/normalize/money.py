@@ -157,7 +157,12 @@ def label_amounts(doc: Document, settings: Settings, *, default_stage: str | Non
     绩效目标表 states budgets).
     """
     text = doc.text
-    quantities = [q for q in find_quantities(text, bare=False, qualitative=False) if q.kind == "money"]
+    # a value of an indicator (≤30万元 as a 成本指标 target) is a TARGET or ACTUAL, not money
+    values = [(m.start, m.end) for m in doc.mentions if m.label in ("TARGET", "ACTUAL")]
+    quantities = [
+        q for q in find_quantities(text, bare=False, qualitative=False)
+        if q.kind == "money" and not any(s < q.end and q.start < e for s, e in values)
+    ]  # fmt: skip
     out: list[LabeledAmount] = []
     prev_end = 0
     prev: LabeledAmount | None = None
