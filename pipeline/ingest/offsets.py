@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from pipeline.schema import OffsetRun
 
 
@@ -95,15 +97,15 @@ class MappedText:
 
     def runs(self) -> list[OffsetRun]:
         """Compress the origins into runs of consecutively copied characters."""
-        spans: list[list[int]] = []  # [start, raw_start, length], plain ints while counting
-        last: list[int] | None = None
-        for i, o in enumerate(self.origin):
-            if last is not None and last[1] + last[2] == o:
-                last[2] += 1
-            else:
-                last = [i, o, 1]
-                spans.append(last)
-        return [OffsetRun(start=a, raw_start=b, length=c) for a, b, c in spans]
+        if not self.origin:
+            return []
+        origin = np.asarray(self.origin, dtype=np.int64)
+        # a run breaks where a character's origin does not follow the previous one's
+        starts = np.concatenate(([0], np.flatnonzero(np.diff(origin) != 1) + 1)).tolist()
+        ends = starts[1:] + [len(origin)]
+        return [
+            OffsetRun(start=a, raw_start=self.origin[a], length=b - a) for a, b in zip(starts, ends, strict=True)
+        ]
 
 
 def join(parts: Iterable[MappedText], sep: MappedText | None = None) -> MappedText:
