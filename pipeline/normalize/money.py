@@ -87,6 +87,7 @@ class LabeledAmount:
     share_span: tuple[int, int] | None = None
     share_decimals: int = 0
     cues: int = 0  # how many of stage/flow/item came from a cue
+    final_accounts: bool = False  # under a heading (or title) that names 决算
 
     @property
     def schema_item(self) -> str:
@@ -199,8 +200,9 @@ def label_amounts(doc: Document, settings: Settings, *, default_stage: str | Non
                 stage = prev.stage
             if flow is None and prev.flow != "unspecified" and not a.delta:
                 flow = prev.flow
+        a.final_accounts = _in_actual_context(text, q.start, settings)
         if stage is None and not a.delta:
-            stage = "actual" if _in_actual_context(text, q.start, settings) else default_stage
+            stage = "actual" if a.final_accounts else default_stage
         if a.delta:
             stage = None
         a.stage = stage or "unspecified"
@@ -232,4 +234,6 @@ def amount_mention(a: LabeledAmount) -> Mention:
     }
     if a.delta:
         attrs["delta"] = True
+    if a.final_accounts:
+        attrs["final_accounts"] = True
     return Mention(label="MONEY", start=a.start, end=a.end, text=a.raw, score=certainty, source="rules", attrs=attrs)
