@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.normalize.calibrate import TrainingData, ece_if_perfect
+from pipeline.annotate.crossfit import TrainingData
+from pipeline.normalize.calibrate import ece_if_perfect
 from pipeline.normalize.confidence import (
     CalibrationSet,
     IdentityCalibrator,
