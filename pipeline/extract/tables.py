@@ -388,10 +388,37 @@ def _number(text: str) -> float | None:
     return None if d is None else float(d)
 
 
+_LIST_MARKER = re.compile(r"\s*(?:指标\s*[0-9]+|[0-9]+\s*[.．、:：])")  # 指标4. / 3、: a name of its own
+
+
+def _name_pieces(cells: dict[str, Cell], text: str | None) -> Cell | None:
+    """A name broken over the level cells by stray tabs (`可持续影响：持续发挥 | 着联系…桥 | 梁纽带…`):
+    the level cells just before the name that cannot be levels (long, not …指标) join it."""
+    name = cells.get("name")
+    if text is None or name is None or _LIST_MARKER.match(name.text):
+        return None
+    start = name.start
+    for level in ("level2", "level1"):
+        cell = cells.get(level)
+        norm = normalize_header(cell.text) if cell is not None else ""
+        if cell is None or len(norm) <= 8 or norm.endswith("指标") or _LIST_MARKER.match(cell.text):
+            break
+        if text[cell.end : start].strip(" \t|"):
+            break
+        start = cell.start
+    if start == name.start:
+        return None
+    return Cell(text=text[start : name.end], start=start, end=name.end, row=name.row, col=name.col)
+
+
 def _read_indicator_row(
-    row: list[Cell], header: HeaderMap, carry: dict[str, str | None], out: TableReading
+    row: list[Cell], header: HeaderMap, carry: dict[str, str | None], out: TableReading, text: str | None = None
 ) -> bool:
     cells = _align(row, header)
+    joined = _name_pieces(cells, text)
+    if joined is not None:
+        cells = {k: v for k, v in cells.items() if v.start >= joined.end or k == "name"}
+        cells["name"] = joined
     for level in ("level1", "level2"):  # blank or merged 一级/二级 cells carry down
         cell = cells.get(level)
         if cell is not None and not _is_empty(cell.text) and not _BARE_NUMBER.match(cell.text):
@@ -473,12 +500,14 @@ def _note_unit(text: str, cfg: _Config) -> str | None:
 
 
 def read_table(
-    block: Block, *, context: str = "", config: _Config | None = None, header_hint: list[Cell] | None = None
+    block: Block, *, context: str = "", config: _Config | None = None, header_hint: list[Cell] | None = None,
+    text: str | None = None,
 ) -> TableReading:
     """Interpret one table block.
 
     `context` is the text just before it (for 单位：万元 notes); `header_hint` the cells of a
-    header line the layout left outside the table (used until the table states its own header).
+    header line the layout left outside the table (used until the table states its own header);
+    `text` the document's text (lets a name broken over several cells be read whole).
     """
     cfg = config or _config()
     out = TableReading()
@@ -518,7 +547,7 @@ def read_table(
                 continue
         if header.is_indicator:
             if not _read_total_score(row, header, out):
-                _read_indicator_row(row, header, carry, out)
+                _read_indicator_row(row, header, carry, out, text)
     return out
 
 
@@ -582,7 +611,7 @@ class TablesStage(Stage):
                 continue
             context = doc.text[max(0, block.start - self.context_chars) : block.start]
             hint = _header_line_before(doc, i, cfg)
-            reading = read_table(block, context=context, config=cfg, header_hint=hint)
+            reading = read_table(block, context=context, config=cfg, header_hint=hint, text=doc.text)
             base = len(doc.mentions)
             doc.mentions.extend(reading.mentions)
             doc.relations.extend(

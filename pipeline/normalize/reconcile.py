@@ -165,7 +165,7 @@ _NOT_A_NAME = re.compile(r"^(?:.|[\u4e00-\u9fff]{0,8}指标(?:[(（][^()（）]*
 def clean_name(name: str) -> str:
     """The name as written without list markers (其中：, 指标1., ★) or a level run into it;
     a template's placeholder note such as `(≥**人)` stays, as the document wrote it."""
-    name = _NAME_JUNK.sub("", name.strip()).strip(" ：:")
+    name = _NAME_JUNK.sub("", re.sub(r"[\t\n\r]+", "", name).strip()).strip(" ：:")
     return _LEVEL_PREFIX.sub("", name)
 
 

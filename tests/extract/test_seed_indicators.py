@@ -47,11 +47,6 @@ def seeds(shared_dir):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: tab-layout rows of seed 001 and the three-column target tables of seed 003 are not read "
-    "row by row yet; strict, so this fails (XPASS) the day it passes: then remove the mark",
-)
 def test_every_table_indicator_row_of_every_seed(seeds):
     missing = {}
     total = 0

@@ -374,3 +374,32 @@ def test_header_line_left_outside_the_table():
     b.add_text("paragraph", "本年度完成情况如下")
     b.add_table([["走访户数", "≥50户", "56户"]])
     assert run_tables(b.build(path=Path("y.txt"), data=b"y", fmt="txt")).mentions == []
+
+
+def test_score_table_with_a_merged_header_above_reads_names_weights_and_scores():
+    rows = [
+        ["评价指标分值", "指标说明", "自评得分", "备注"],
+        ["一级指标", "二级指标", "三级指标", "指标分值", "", "", ""],
+        ["过程（40分）", "资金管理（20分）", "资金拨付及时性", "12", "资金是否按进度拨付到位", "11", ""],
+        ["", "", "“三公”经费控制情况", "8", "“三公”经费是否压减", "8", ""],
+        ["", "", "得分合计", "20", "", "19", ""],
+    ]
+    got = indicators(run_tables(build(rows)))
+    assert got["资金拨付及时性"]["weight"] == 12 and got["资金拨付及时性"]["score"] == 11
+    assert got["“三公”经费控制情况"]["weight"] == 8  # an indicator, not 8 万元 of 三公经费
+    assert "得分合计" not in got
+    doc = run_tables(build(rows))
+    assert not [m for m in doc.mentions if m.label == "MONEY"]
+
+
+def test_a_name_broken_over_the_level_cells_is_read_whole():
+    rows = [
+        ["一级指标", "二级指标", "三级指标", "指标值", "实际完成值", "分值", "得分"],
+        ["效益指标", "社会效益指标", "群众文化生活", "明显改善", "明显改善", "10", "9"],
+        ["长期影响：持续带动全镇", "乡村文化活动常态化开", "展并形成稳定的群众文艺队伍", "长期", "长期", "10", "10"],
+    ]
+    doc = run_tables(build(rows))
+    names = [m for m in doc.mentions if m.label == "INDICATOR"]
+    assert names[-1].text == doc.text[names[-1].start : names[-1].end]
+    assert names[-1].text.startswith("长期影响") and names[-1].text.endswith("文艺队伍")
+    assert indicators(doc)[names[-1].text]["target"]["qualitative"] == "长期"
