@@ -15,8 +15,9 @@ its characters' tag probabilities. With `stack`, a second model sees the first o
 tags around the position (trained on out-of-fold tags of the first, so it learns from
 tags like those it gets at prediction time).
 
-Weights are stored as the non-zero rows of the coefficient table (float16, `weights.npz`,
-no pickle) beside config.json, meta.json and the card. Same data + settings ⇒ same weights.
+Weights are stored as the non-zero rows of the coefficient table, quantised to int8 with
+one float32 scale per row (`weights.npz`, no pickle), beside config.json, meta.json and the
+card. Same data + settings ⇒ same weights.
 """
 
 from __future__ import annotations
@@ -562,8 +563,8 @@ class LinearTagger:
         size = int(keep.max()) + 1 if keep.max() >= 0 else 1
         return sp.csr_matrix((data, mapped, indptr), shape=(n, size))
 
-    def _fit_table(self, cols: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Fit one softmax regression; return (bucket ids, their float16 weight rows, intercepts)."""
+    def _fit_table(self, cols: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Fit one softmax regression; return (bucket ids, int8 weight rows, row scales, intercepts)."""
         counts = np.bincount(cols.ravel(), minlength=1 << self.buckets_log2)
         used = np.flatnonzero(counts >= self.min_count)
         keep = np.full(1 << self.buckets_log2, -1, dtype=np.int64)
@@ -573,10 +574,11 @@ class LinearTagger:
             self._matrix(cols, keep), y, n_tags, C=self.C, max_iter=self.max_iter
         )
         self.iterations_.append(iterations)
-        # weights live as float16 from here on (what is saved is what is used); zero rows are dropped
-        coef16 = coef.astype(np.float16)
-        nonzero = np.flatnonzero(np.abs(coef16).max(axis=1) > 0)
-        return used[nonzero].astype(np.int32), coef16[nonzero], intercept.astype(np.float32)
+        # weights live quantised from here on (what is saved is what is used); zero rows are dropped
+        scale = (np.abs(coef).max(axis=1) / 127.0).astype(np.float32)
+        q = np.round(coef / np.maximum(scale, 1e-30)[:, None]).astype(np.int8)
+        nonzero = np.flatnonzero(np.abs(q).max(axis=1) > 0)
+        return used[nonzero].astype(np.int32), q[nonzero], scale[nonzero], intercept.astype(np.float32)
 
     def fit(self, examples: list[tuple[str, list[tuple[int, int, str]]]]) -> LinearTagger:
         """Train on whole texts; spans are character offsets, labels outside `labels` are ignored."""
@@ -629,10 +631,10 @@ class LinearTagger:
 
     # prediction ------------------------------------------------------------------------------------
 
-    def _dense(self, table: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        rows, coef, intercept = table
+    def _dense(self, table: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:
+        rows, coef, scale, intercept = table
         dense = np.zeros((1 << self.buckets_log2, coef.shape[1]), dtype=np.float32)
-        dense[rows] = coef.astype(np.float32)
+        dense[rows] = coef.astype(np.float32) * scale[:, None]
         return dense, intercept
 
     def _densify(self) -> None:
@@ -709,12 +711,13 @@ class LinearTagger:
         }
 
     def to_disk(self, path: Path, *, meta: ModelMeta | None = None) -> None:
-        """weights.npz (non-zero rows, float16), config.json with the backend, and (given a meta) meta.json + card."""
+        """weights.npz (non-zero rows: int8 + row scales), config.json naming the backend, and
+        (given a meta) meta.json + card."""
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         arrays = {}
-        for i, (rows, coef, intercept) in enumerate(self.tables_):
-            arrays[f"rows{i}"], arrays[f"coef{i}"], arrays[f"intercept{i}"] = rows, coef, intercept
+        for i, (rows, coef, scale, intercept) in enumerate(self.tables_):
+            arrays.update({f"rows{i}": rows, f"coef{i}": coef, f"scale{i}": scale, f"intercept{i}": intercept})
         np.savez_compressed(path / WEIGHTS_FILE, **arrays)
         save_json({"backend": BACKEND, **self.get_config(), "labels": list(self.labels)}, path / "config.json")
         if meta is not None:
@@ -733,7 +736,7 @@ class LinearTagger:
         model = cls(**config)
         with np.load(path / WEIGHTS_FILE, allow_pickle=False) as z:
             n = sum(1 for k in z.files if k.startswith("rows"))
-            model.tables_ = [(z[f"rows{i}"], z[f"coef{i}"], z[f"intercept{i}"]) for i in range(n)]
+            model.tables_ = [(z[f"rows{i}"], z[f"coef{i}"], z[f"scale{i}"], z[f"intercept{i}"]) for i in range(n)]
         model._densify()
         return model
 
