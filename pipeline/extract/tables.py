@@ -592,6 +592,45 @@ def _header_line_before(doc: Document, index: int, cfg: _Config) -> list[Cell] |
     return cells if cells and map_header(cells, -1, config=cfg) else None
 
 
+_LINE_NUMBER = re.compile(r"^\s*[0-9]+(?:\.[0-9]+)?\s*$")
+_MONEY_LABEL_WORDS = ("万元", "资金", "支出", "预算", "经费", "决算")
+_LABEL_SEGMENT = re.compile(r"[：:、)）]")
+
+
+def label_number_lines(doc: Document, cfg: _Config, *, note_chars: int = 120) -> list[Mention]:
+    """Money written one cell per line outside any table: a label line (`部门预算总额（万元）`,
+    `（1）基本支出`, `预算数:`) and a bare number on the next line. The stage comes from a stage
+    word of the label (预算数, 执行数) or 预算 in it; otherwise it is left to the classifier."""
+    out: list[Mention] = []
+    blocks = [b for b in doc.blocks if b.kind != "table"]
+    for label_block, block in zip(blocks, blocks[1:], strict=False):
+        value_text = doc.text[block.start : block.end]
+        label = doc.text[label_block.start : label_block.end].strip()
+        if not _LINE_NUMBER.match(value_text) or not label or block.start - label_block.end > 2 or _LINE_NUMBER.match(label):
+            continue
+        if len(label) > 20 or label.startswith("单位") or "表" in label:  # prose, a unit note, a table title
+            continue
+        segment = normalize_header(_LABEL_SEGMENT.split(label.rstrip("：: "))[-1] or label)
+        stage = MONEY_COLUMNS.get(cfg.synonyms.get(normalize_header(label), ""))
+        item = _money_item(segment, cfg)
+        if stage is None and item is None and not any(w in label for w in _MONEY_LABEL_WORDS):
+            continue
+        note = _note_unit(doc.text[max(0, label_block.start - note_chars) : label_block.end], cfg)
+        v = parse_value(value_text.strip(), unit=note or cfg.default_money_unit)
+        if v is None or v.value is None or v.unit != "元":
+            continue
+        if stage is None and "预算" in doc.text[max(0, label_block.start - 60) : label_block.end]:
+            stage = "budget_initial"  # 部门预算总额（万元） and the lines that break it down
+        start = block.start + (len(value_text) - len(value_text.lstrip()))
+        cell = Cell(text=value_text.strip(), start=start, end=start + len(value_text.strip()), row=0, col=0)
+        attrs = {"value_yuan": v.value, "value": v.model_dump(), "item": item or ("total" if "总额" in label else "other"),
+                 "item_text": _item_text(segment), "unit_source": "note" if note else "default", "item_score": 0.6}  # fmt: skip
+        if stage is not None:
+            attrs.update(stage=stage, stage_score=0.7)
+        out.append(_mention("MONEY", cell, attrs, score=0.8 if note else 0.6))
+    return out
+
+
 @register
 class TablesStage(Stage):
     """Read indicator and money tables by header into mentions and relations (source="table")."""
@@ -618,4 +657,8 @@ class TablesStage(Stage):
                 Relation(head=base + h, tail=base + t, label=label, score=0.95, source="table")
                 for h, t, label in reading.relations
             )
+        taken = [(m.start, m.end) for m in doc.mentions]
+        doc.mentions.extend(
+            m for m in label_number_lines(doc, cfg) if not any(a < m.end and m.start < b for a, b in taken)
+        )
         return doc

@@ -403,3 +403,16 @@ def test_a_name_broken_over_the_level_cells_is_read_whole():
     assert names[-1].text == doc.text[names[-1].start : names[-1].end]
     assert names[-1].text.startswith("长期影响") and names[-1].text.endswith("文艺队伍")
     assert indicators(doc)[names[-1].text]["target"]["qualitative"] == "长期"
+
+
+def test_money_one_cell_per_line_outside_tables():
+    b = DocumentBuilder()
+    b.add_text("heading", "预算情况")
+    for line in ("项目预算总额（万元）", "48.5", "（1）基本支出", "40", "（2）项目支出", "8.5", "执行数:", "47.2", "单位（万元）", "12"):
+        b.add_text("paragraph", line)
+    doc = run_tables(b.build(path=Path("lines.txt"), data=b"lines", fmt="txt"))
+    money = {m.text: m.attrs for m in doc.mentions if m.label == "MONEY"}
+    assert money["48.5"]["value_yuan"] == 485000.0 and money["48.5"]["stage"] == "budget_initial"
+    assert money["40"]["item"] == "basic" and money["8.5"]["item"] == "project"
+    assert money["47.2"]["stage"] == "actual"
+    assert "12" not in money  # under a bare unit note: chart residue, not a labelled amount
