@@ -247,11 +247,12 @@ _NAME_LEAD = re.compile(r"^(?:并且|并|且|同时|其中|全年|确保|力争|
 _NAME_TAIL = re.compile(r"(?:的?(?:年初)?(?:指标值?|目标值?|计划值?)|应|均|都|已|共计|累计|共)+$")
 _TARGET_TAIL = re.compile(r"(?:指标值?|目标值?|计划值?)$")
 _ACTUAL_NAME = re.compile(r"^(?:实际完成值?|实际值|完成值|实际)$")
-_NOT_INDICATOR = re.compile(r"预算|执行率|执行进度|增长|下降|减少|增加|节约|结余|同比|上年|占|比例为|得分|扣|金额")
+_NOT_INDICATOR = re.compile(r"预算|执行率|执行进度|增长|下降|减少|增加|节约|结余|同比|上年|占|比例为|得分|扣|金额|分$")
 _TARGET_HEADING = re.compile(r"目标|指标")
 _ACHIEVED_HEADING = re.compile(r"实现|完成|分析|自评|成效|结果|效果|绩效情况")
 _LEVEL_HEADING = re.compile(r"^[\s0-9（(一二三四五六七八九十、.．)）]*[\u4e00-\u9fff]{0,8}指标[。.：:\s]*$")
 _TARGET_LEAD = re.compile(r"[0-9（(一二三四五六七八九十、.．)）\s]*(?:绩效指标|绩效目标|年度目标|目标|计划|产出指标|效益指标|满意度指标)")
+_INDICATOR_END = re.compile(r"(?:率|度|数|量|次)$")  # 合格率, 满意度, 人数, 数量, 场次
 _INDICATOR_WORDS = re.compile(r"率|度|数|量|次|场|人|件|项|户|面积|发放|完成|覆盖|标准|开展|举办")
 
 
@@ -305,7 +306,7 @@ def mentions_from_prose(doc: Document) -> list[IndicatorMention]:
     text = doc.text
     out: list[IndicatorMention] = []
     prev_end = 0
-    para_start, para_end, context = -1, -1, None
+    para_start, para_end, context, names_indicators = -1, -1, None, False
     for m in _PROSE_VALUE.finditer(text):
         if "\t" in text[text.rfind("\n", 0, m.start()) + 1 : m.start()] or "|" in text[max(0, m.start() - 40) : m.start()]:
             prev_end = m.end()
@@ -321,6 +322,7 @@ def mentions_from_prose(doc: Document) -> list[IndicatorMention]:
             para_start = text.rfind("\n", 0, m.start()) + 1
             para_end = text.find("\n", m.start()) % (len(text) + 1)
             context = _prose_role(doc, para_start)
+            names_indicators = "指标" in text[text.rfind("\n", 0, max(0, para_start - 1)) + 1 : para_end]
         raw_name = text[start : m.start("op") if op else m.start("v")]
         if _ACTUAL_NAME.match(name):  # 实际完成值为100%: the actual of the indicator just before
             if out and out[-1].actual is None and m.start() - out[-1].span[1] < 40:
@@ -329,6 +331,8 @@ def mentions_from_prose(doc: Document) -> list[IndicatorMention]:
             continue
         if context is None or "元" in unit or _NOT_INDICATOR.search(name) or not _INDICATOR_WORDS.search(name):
             continue
+        if op in _VERBS and not (names_indicators or _INDICATOR_END.search(name)):
+            continue  # 发放租赁补贴 5000户: a result told in prose, not an indicator
         if op in _VERBS and not (context == "target" or _TARGET_TAIL.search(raw_name.strip())):
             v, role = parse_value(m.group("v")), "actual"
         else:
