@@ -498,6 +498,7 @@ class LinearTagger:
         max_iter: int = 120,
         stack: bool = True,
         stack_folds: int = 3,
+        min_score: float = 0.7,
         seed: int = 0,
     ) -> None:
         self.labels = labels
@@ -507,6 +508,7 @@ class LinearTagger:
         self.max_iter = max_iter
         self.stack = stack
         self.stack_folds = stack_folds
+        self.min_score = min_score
         self.seed = seed
 
     # features ----------------------------------------------------------------------------------
@@ -673,7 +675,8 @@ class LinearTagger:
     def predict(
         self, text: str, *, skip_plain: bool = False, quantities: list[Mention] | None = None
     ) -> list[tuple[int, int, str, float]]:
-        """(start, end, label, score) of every span; score = mean tag probability of its characters.
+        """(start, end, label, score) of every span whose score (the mean label probability of its
+        characters) is at least `min_score`.
 
         `quantities`: the grammar's quantities of `text` (`Document.quantities`), found here when
         not given. `skip_plain`: only tag lines that hold a digit or 指标.
@@ -681,10 +684,10 @@ class LinearTagger:
         if not text.strip():
             return []
         if not skip_plain:
-            return decode(self.predict_proba(text, quantities=quantities), self.labels)
+            return self._spans(self.predict_proba(text, quantities=quantities))
         keep = _figure_lines(text)
         if keep.all():
-            return decode(self.predict_proba(text, quantities=quantities), self.labels)
+            return self._spans(self.predict_proba(text, quantities=quantities))
         if not keep.any():
             return []
         # tag only the kept lines, joined into one text (offsets mapped back)
@@ -699,15 +702,20 @@ class LinearTagger:
             s = shift[q.start] if q.start < len(text) else -1
             if s >= 0 and q.end - 1 < len(text) and shift[q.end - 1] == s + (q.end - q.start) - 1:
                 sub_q.append(q.model_copy(update={"start": int(s), "end": int(s + q.end - q.start)}))
-        found = decode(self.predict_proba(sub, quantities=sub_q), self.labels)
+        found = self._spans(self.predict_proba(sub, quantities=sub_q))
         return [(int(kept[s]), int(kept[e - 1]) + 1, lab, sc) for s, e, lab, sc in found]
+
+    def _spans(self, proba: np.ndarray) -> list[tuple[int, int, str, float]]:
+        return [span for span in decode(proba, self.labels) if span[3] >= self.min_score]
 
     # persistence -----------------------------------------------------------------------------------
 
     def get_config(self) -> dict[str, Any]:
         return {
             k: getattr(self, k)
-            for k in ("labels", "buckets_log2", "min_count", "C", "max_iter", "stack", "stack_folds", "seed")
+            for k in (
+                "labels", "buckets_log2", "min_count", "C", "max_iter", "stack", "stack_folds", "min_score", "seed",
+            )
         }
 
     def to_disk(self, path: Path, *, meta: ModelMeta | None = None) -> None:
