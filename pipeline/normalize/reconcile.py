@@ -215,6 +215,8 @@ def mentions_from_relations(doc: Document) -> list[IndicatorMention]:
             elif r.label == "subject":
                 im.subject = t.text
             im.probability = min(im.probability, max(r.score, 0.0) or im.probability)
+        if im.source != "table" and all(v is None for v in (im.target, im.actual, im.weight, im.score)):
+            continue  # a name with no value found: 209 of the 212 gold indicators have one
         out.append(im)
     return out
 
