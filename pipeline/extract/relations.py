@@ -188,8 +188,9 @@ def apply_relations(doc: Document, model: RelationModel, *, threshold: float = 0
     """Add predicted relations (those not already there) and fill MONEY attributes."""
     relations, attrs = model.predict(doc.text, doc.mentions, threshold=threshold)
     linked = {(r.tail, r.label) for r in doc.relations}
+    filled = {(r.head, r.label) for r in doc.relations}  # a table row already gave its target
     for r in relations:
-        if (r.tail, r.label) not in linked:
+        if (r.tail, r.label) not in linked and (r.head, r.label) not in filled:
             doc.relations.append(r)
     for d in attrs:
         m = doc.mentions[d.pop("index")]
