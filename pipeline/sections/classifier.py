@@ -21,6 +21,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.preprocessing import normalize
+from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 from threadpoolctl import threadpool_limits
 
 from pipeline import modelio
@@ -268,6 +269,9 @@ def _tfidf(vec: TfidfVectorizer, docs: list[str]) -> sparse.csr_matrix:
         np.log(m.data, m.data)
         m.data += 1.0
     m.data *= vec.idf_[m.indices]
+    if vec.norm == "l2":  # what `normalize` runs after validating its input again
+        inplace_csr_row_normalize_l2(m)
+        return m
     return normalize(m, norm=vec.norm, copy=False) if vec.norm is not None else m
 
 
