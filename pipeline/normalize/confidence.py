@@ -30,16 +30,16 @@ AMOUNT_FEATURES = (
 )  # fmt: skip
 
 
-def our_reading(doc: Document) -> dict[tuple[int, int], tuple[str, str, str]]:
-    """Our cue-word reading of every amount: span → (stage, flow, item)."""
-    from pipeline.normalize.money import label_amounts
-    from pipeline.normalize.settings import load_settings
+def our_reading(doc: Document, labeled: list | None = None) -> dict[tuple[int, int], tuple[str, str, str]]:
+    """Our cue-word reading of every amount: span → (stage, flow, item). `labeled`: the
+    normalizer's `label_amounts` of this document, when it has them (saves reading again)."""
+    if labeled is None:
+        from pipeline.normalize.money import label_amounts
+        from pipeline.normalize.settings import load_settings
 
-    default = "budget_initial" if doc.doc_kind == "target_table" else None
-    return {
-        (a.start, a.end): (a.stage, a.flow, a.schema_item)
-        for a in label_amounts(doc, load_settings(), default_stage=default)
-    }
+        default = "budget_initial" if doc.doc_kind == "target_table" else None
+        labeled = label_amounts(doc, load_settings(), default_stage=default)
+    return {(a.start, a.end): (a.stage, a.flow, a.schema_item) for a in labeled}
 
 
 INDICATOR_FEATURES = (
@@ -309,8 +309,9 @@ class CalibrationSet:
         c = self.calibrators.get(family)
         return raw if c is None else float(c.predict([features])[0])
 
-    def apply(self, doc: Document) -> Document:
-        ours = our_reading(doc) if doc.amounts else {}
+    def apply(self, doc: Document, *, labeled: list | None = None) -> Document:
+        """Calibrated confidences for every field; `labeled`: see `our_reading`."""
+        ours = our_reading(doc, labeled) if doc.amounts else {}
         for a in doc.amounts:
             a.confidence = self._predict("amounts", amount_features(doc, a, ours), a.confidence)
         for ind in doc.indicators:

@@ -80,5 +80,5 @@ def normalize(doc: Document, *, settings=None, calibrators: CalibrationSet | Non
 
     doc.flags = find_flags(doc, labeled, doc.indicators, settings, rows=rows)
     if calibrators is not None:
-        calibrators.apply(doc)
+        calibrators.apply(doc, labeled=labeled)
     return doc
