@@ -74,6 +74,9 @@ def _prefer_cues(m: Mention, ours: Mention) -> Mention:
     elif cued == "actual" and ours.attrs.get("final_accounts") and attrs.get("stage") != "actual":
         # spending under a 决算 heading (right 11 of 11 times where the classifier said otherwise)
         attrs.update(stage="actual", stage_score=ours.attrs.get("stage_score", ours.score))
+    elif attrs.get("stage") == "budget_adjusted" and cued != "budget_adjusted":
+        # an adjusted budget needs its word (调整, 全年预算): without one it is the budget
+        attrs.update(stage=cued if cued != "unspecified" else "budget_initial", stage_score=0.5)
     elif attrs.get("stage_score", 1.0) < UNSURE_STAGE and cued != "unspecified":
         attrs.update(stage=ours.attrs["stage"], stage_score=ours.attrs.get("stage_score", ours.score))
     else:
