@@ -347,7 +347,10 @@ def _read_label_money(row: list[Cell], unit: str, unit_known: bool, out: TableRe
     """`年度资金总额： | 245` without a money header (绩效目标表): planned amounts, stage budget_initial."""
     cells = [c for c in row if not _is_empty(c.text)]
     found = False
-    for label, cell in zip(cells, cells[1:], strict=False):
+    for k, (label, cell) in enumerate(zip(cells, cells[1:], strict=False)):
+        following = cells[k + 2] if k + 2 < len(cells) else None
+        if re.fullmatch(r"\s*[0-9]{1,2}\s*", cell.text) and following is not None and _number(following.text) is not None:
+            continue  # 年度资金总额 | 1 | 52.8: the 1 numbers the row (行次)
         item, stage = _money_item(label.text, cfg), "budget_initial"
         if item is None:  # 预算数 | 50.00: a stage word labels the total
             stage = MONEY_COLUMNS.get(cfg.synonyms.get(normalize_header(label.text), ""))
