@@ -499,6 +499,7 @@ class LinearTagger:
         stack: bool = True,
         stack_folds: int = 3,
         min_score: float = 0.7,
+        label_min_score: dict[str, float] | None = None,
         seed: int = 0,
     ) -> None:
         self.labels = labels
@@ -509,6 +510,7 @@ class LinearTagger:
         self.stack = stack
         self.stack_folds = stack_folds
         self.min_score = min_score
+        self.label_min_score = label_min_score
         self.seed = seed
 
     # features ----------------------------------------------------------------------------------
@@ -676,7 +678,7 @@ class LinearTagger:
         self, text: str, *, skip_plain: bool = False, quantities: list[Mention] | None = None
     ) -> list[tuple[int, int, str, float]]:
         """(start, end, label, score) of every span whose score (the mean label probability of its
-        characters) is at least `min_score`.
+        characters) is at least `min_score` (or its label's `label_min_score`).
 
         `quantities`: the grammar's quantities of `text` (`Document.quantities`), found here when
         not given. `skip_plain`: only tag lines that hold a digit or 指标.
@@ -706,7 +708,8 @@ class LinearTagger:
         return [(int(kept[s]), int(kept[e - 1]) + 1, lab, sc) for s, e, lab, sc in found]
 
     def _spans(self, proba: np.ndarray) -> list[tuple[int, int, str, float]]:
-        return [span for span in decode(proba, self.labels) if span[3] >= self.min_score]
+        floor = self.label_min_score or {}
+        return [span for span in decode(proba, self.labels) if span[3] >= floor.get(span[2], self.min_score)]
 
     # persistence -----------------------------------------------------------------------------------
 
@@ -714,7 +717,7 @@ class LinearTagger:
         return {
             k: getattr(self, k)
             for k in (
-                "labels", "buckets_log2", "min_count", "C", "max_iter", "stack", "stack_folds", "min_score", "seed",
+                "labels", "buckets_log2", "min_count", "C", "max_iter", "stack", "stack_folds", "min_score", "label_min_score", "seed",
             )
         }
 

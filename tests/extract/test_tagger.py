@@ -5,6 +5,7 @@ All text here is invented (units, indicators and numbers made up by a seeded gen
 
 from __future__ import annotations
 
+import copy
 import random
 
 import numpy as np
@@ -106,6 +107,12 @@ def test_scores_are_probabilities(trained, data):
     proba = trained.predict_proba(text)
     assert proba.shape == (len(text), 2 * len(LABELS) + 1)
     assert np.allclose(proba.sum(axis=1), 1.0, atol=1e-4)
+    floors = copy.copy(trained)
+    floors.min_score, floors.label_min_score = 0.0, {"INDICATOR": 0.99}
+    other = floors.predict(text)
+    assert all(sc >= 0.99 for _, _, lab, sc in other if lab == "INDICATOR")
+    kept = {x for x in found if x[2] != "INDICATOR"}
+    assert kept <= {x for x in other if x[2] != "INDICATOR"}  # a lower floor keeps every span a higher one keeps
 
 
 def test_round_trip_gives_identical_predictions(trained, data, tmp_path):
