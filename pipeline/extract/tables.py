@@ -519,6 +519,7 @@ def read_table(
     carry: dict[str, str | None] = {"level1": None, "level2": None}
     prev_was_header = False
     partial: HeaderMap | None = None  # a row naming one column, kept in case a header follows
+    items_above: tuple[str, dict[int, Cell]] | None = None  # 资金总额 | 财政拨款 | 其他资金
     for r, row in enumerate(block.rows):
         texts = [c.text for c in row]
         hm = map_header(row, r, config=cfg)
@@ -533,6 +534,10 @@ def read_table(
             continue
         prev_was_header = False
         partial = map_header(row, r, config=cfg, least=1)
+        if items_above and _read_items_above(row, items_above, table_unit or cfg.default_money_unit, table_unit is not None, out):
+            items_above = None
+            continue
+        items_above = _items_row(row, cfg)
         note = _note_unit(" ".join(texts), cfg) if any("单位" in t or "元" in t for t in texts) else None
         if note:  # 项目资金（万元） or 单位：万元: the unit of this row and the rows below
             table_unit = note
@@ -552,6 +557,41 @@ def read_table(
             if not _read_total_score(row, header, out):
                 _read_indicator_row(row, header, carry, out, text)
     return out
+
+
+def _items_row(row: list[Cell], cfg: _Config) -> tuple[str, dict[int, Cell]] | None:
+    """A row naming money items column by column (`年度部门整体支出预算 | 资金总额 | 财政拨款 |
+    其他资金`), the figures in the row below: (the stage its first cell names, column → label)."""
+    cells = [c for c in row if not _is_empty(c.text)]
+    items = {c.col: c for c in cells if _money_item(c.text, cfg)}
+    if len(items) < 2 or any(_number(c.text) is not None for c in cells):
+        return None
+    first = normalize_header(cells[0].text) if cells[0].col not in items else ""
+    stage = "actual" if re.search("决算|执行", first) else "budget_initial" if "预算" in first else None
+    if stage is None:  # 2024年支出合计 | 基本支出 | …: the data of a chart, not a table of the report
+        return None
+    return stage, items
+
+
+def _read_items_above(
+    row: list[Cell], items_above: tuple[str, dict[int, Cell]], unit: str, unit_known: bool, out: TableReading
+) -> bool:
+    stage, labels = items_above
+    cfg = _config()
+    found = False
+    for cell in row:
+        label = labels.get(cell.col)
+        if label is None or _number(cell.text) is None:
+            continue
+        v = parse_value(cell.text, unit=unit)
+        if v is None or v.value is None or v.unit != "元":
+            continue
+        out.mentions.append(_money_mention(
+            cell, v, stage=stage, item=_money_item(label.text, cfg) or "other", label=label,
+            unit_known=unit_known, attr_scores=(0.7, 0.6, 0.9), score=0.8 if unit_known else 0.6,
+        ))  # fmt: skip
+        found = True
+    return found
 
 
 TOTAL_SCORE_LABELS = frozenset({"总分", "合计", "总计", "自评总分", "综合得分", "合计得分", "自评得分", "总得分", "得分合计"})

@@ -416,3 +416,18 @@ def test_money_one_cell_per_line_outside_tables():
     assert money["40"]["item"] == "basic" and money["8.5"]["item"] == "project"
     assert money["47.2"]["stage"] == "actual"
     assert "12" not in money  # under a bare unit note: chart residue, not a labelled amount
+
+
+def test_money_items_named_across_a_row_take_the_figures_below():
+    rows = [
+        ["年度项目支出预算", "资金总额", "财政拨款", "其他资金"],
+        ["", "26.4", "20", "6.4"],
+        ["2023年支出合计", "基本支出", "项目支出", ""],  # chart data: no stage word, not read
+        ["30", "18", "12", ""],
+    ]
+    doc = run_tables(build(rows))
+    money = [(m.text, m.attrs["value_yuan"], m.attrs["stage"], m.attrs["item"]) for m in doc.mentions if m.label == "MONEY"]
+    assert money == [
+        ("26.4", 264000.0, "budget_initial", "total"), ("20", 200000.0, "budget_initial", "other"),
+        ("6.4", 64000.0, "budget_initial", "other"),
+    ]  # fmt: skip
