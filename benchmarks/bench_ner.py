@@ -25,11 +25,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipeline.annotate import corpus  # noqa: E402
-from pipeline.core import Pipeline  # noqa: E402
-from pipeline.extract.ner import load_ner  # noqa: E402
-from pipeline.extract.numbers import find_quantities, quantity_mention  # noqa: E402
-from pipeline.ingest import read_document  # noqa: E402
+from pipeline.annotate import corpus
+from pipeline.core import Pipeline
+from pipeline.extract.ner import load_ner
+from pipeline.extract.numbers import find_quantities, quantity_mention
+from pipeline.ingest import read_document
 
 
 def best_cpu(fn, runs: int) -> float:

@@ -22,6 +22,7 @@ card. Same data + settings ⇒ same weights.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from pathlib import Path
@@ -609,7 +610,7 @@ class LinearTagger:
         self.fit_figures_ = {
             "characters": self.n_characters_,
             "lbfgs_iterations": self.iterations_,
-            "weight_rows": [int(len(t[0])) for t in self.tables_],
+            "weight_rows": [len(t[0]) for t in self.tables_],
         }
         return self
 
@@ -631,7 +632,7 @@ class LinearTagger:
 
     def _stack_by_example(self, tags: np.ndarray, lengths: list[int]) -> np.ndarray:
         bounds = np.cumsum([0, *lengths])
-        return np.concatenate([self._stack_features(tags[a:b]) for a, b in zip(bounds[:-1], bounds[1:])])
+        return np.concatenate([self._stack_features(tags[a:b]) for a, b in itertools.pairwise(bounds)])
 
     # prediction ------------------------------------------------------------------------------------
 

@@ -72,7 +72,9 @@ def as_documents(lines, per_doc: int = 8):
     return docs
 
 
-SETTINGS = dict(labels=LABELS, buckets_log2=16, min_count=1, max_iter=40, stack=True, stack_folds=2, seed=0)
+SETTINGS = {
+    "labels": LABELS, "buckets_log2": 16, "min_count": 1, "max_iter": 40, "stack": True, "stack_folds": 2, "seed": 0,
+}
 
 
 @pytest.fixture(scope="module")
