@@ -12,6 +12,7 @@ The `relations` stage runs a saved model on a document's mentions.
 from __future__ import annotations
 
 import logging
+from bisect import bisect_left
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -70,6 +71,7 @@ def pair_features(text: str, head: Mention, tail: Mention, between_mentions: lis
 def _candidates(doc_text: str, mentions: list[Mention]):
     """(head index, tail index, features) for INDICATOR × value mentions within reach."""
     order = sorted(range(len(mentions)), key=lambda i: mentions[i].start)
+    starts = [mentions[i].start for i in order]  # the mentions between a pair are found by bisection
     inds = [i for i in order if mentions[i].label == "INDICATOR"]
     vals = [i for i in order if mentions[i].label in VALUE_LABELS]
     for t in vals:
@@ -79,7 +81,11 @@ def _candidates(doc_text: str, mentions: list[Mention]):
             if abs(tail.start - head.end) > MAX_PAIR_DISTANCE and abs(head.start - tail.end) > MAX_PAIR_DISTANCE:
                 continue
             lo, hi = min(head.end, tail.end), max(head.start, tail.start)
-            between = [m for m in mentions if m.start >= lo and m.end <= hi and m is not head and m is not tail]
+            between = [
+                mentions[i]
+                for i in order[bisect_left(starts, lo) : bisect_left(starts, hi)]
+                if mentions[i].end <= hi and i != h and i != t
+            ]
             yield h, t, pair_features(doc_text, head, tail, between)
 
 
