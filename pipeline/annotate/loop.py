@@ -75,6 +75,7 @@ def train_all(folder: Path) -> TrainResult:
     }
     for name, step in steps.items():
         t0 = time.perf_counter()
+        shutil.rmtree(folder / name, ignore_errors=True)  # nothing of an earlier candidate stays (a backend's files)
         step()
         result.seconds[name] = round(time.perf_counter() - t0, 1)
     t0 = time.perf_counter()

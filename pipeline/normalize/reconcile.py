@@ -79,7 +79,15 @@ def _prefer_cues(m: Mention, ours: Mention) -> Mention:
         attrs.update(stage=cued if cued != "unspecified" else "budget_initial", stage_score=0.5)
     elif attrs.get("stage_score", 1.0) < UNSURE_STAGE and cued != "unspecified":
         attrs.update(stage=ours.attrs["stage"], stage_score=ours.attrs.get("stage_score", ours.score))
-    else:
+    for key in ("flow", "item"):
+        # where our cue reading names a flow or item, it is right more often than the classifier
+        # (cross-fitted real documents: flow 158 vs 145, item 175 vs 169 of 237 amounts)
+        cue = ours.attrs.get(key, _UNSPEC[key])
+        if cue != _UNSPEC[key] and attrs.get(key, _UNSPEC[key]) != cue:
+            attrs.update({key: cue, f"{key}_score": ours.attrs.get(f"{key}_score", ours.score)})
+            if key == "item":
+                attrs["item_text"] = ours.attrs.get("item_text") or attrs.get("item_text")
+    if attrs == m.attrs:
         return m
     return m.model_copy(update={"attrs": attrs})
 
