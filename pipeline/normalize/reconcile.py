@@ -169,8 +169,9 @@ _LEVEL_PREFIX = re.compile(
     r"^(?:产出|效益|满意度|投入|过程|数量|质量|时效|成本|社会效益|经济效益|生态效益|可持续影响|服务对象满意度)"
     r"指标(?:中|[:：])?(?=[\u4e00-\u9fff“\"]{2})"
 )
-# what cannot be an indicator's name: a level heading (满意度指标) or a lone character (项)
-_NOT_A_NAME = re.compile(r"^(?:.|[\u4e00-\u9fff]{0,8}指标(?:[(（][^()（）]*[)）])?)$")
+# what cannot be an indicator's name: a level heading (满意度指标), a lone character (项) or a
+# table's total row (合计, 总分)
+_NOT_A_NAME = re.compile(r"^(?:.|[\u4e00-\u9fff]{0,8}指标(?:[(（][^()（）]*[)）])?|合计|总计|小计|总分|得分合计)$")
 
 
 def clean_name(name: str) -> str:

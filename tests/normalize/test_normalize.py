@@ -166,3 +166,20 @@ def test_extractor_mentions_keep_their_attributes_and_gain_ours():
     assert merged[0].attrs["flow"] == "expenditure" and merged[0].attrs["item"] == "basic"
     amounts = reconcile_amounts(merged)
     assert len(amounts) == 2 and {a.stage for a in amounts} == {"actual", "budget_initial"}
+
+
+def test_a_total_row_is_not_an_indicator():
+    from pipeline.normalize.reconcile import mentions_from_relations
+    from pipeline.schema import Document, Mention, Relation
+
+    text = "巡查河道里程\t≥300公里\t326公里\n合计\t合计\t100\t98\n"
+    mentions = [
+        Mention(label="INDICATOR", start=0, end=6, text="巡查河道里程", source="ner"),
+        Mention(label="TARGET", start=7, end=13, text="≥300公里", source="ner",
+                attrs={"value": {"text": "≥300公里", "op": ">=", "value": 300.0, "unit": "公里"}}),
+        Mention(label="INDICATOR", start=20, end=22, text="合计", source="ner"),  # a merged total cell
+        Mention(label="SCORE", start=30, end=32, text="98", source="ner", attrs={"number": 98.0}),
+    ]  # fmt: skip
+    relations = [Relation(head=0, tail=1, label="target"), Relation(head=2, tail=3, label="score")]
+    doc = Document(doc_id="0" * 64, source={"path": "own.txt", "format": "txt"}, text=text, mentions=mentions, relations=relations)
+    assert [m.name for m in mentions_from_relations(doc)] == ["巡查河道里程"]
