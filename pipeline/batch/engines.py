@@ -140,7 +140,7 @@ def run_dask(
     scheduler: str | None = None,
     timeout: float | None = None,
     processes: bool = True,
-    chunk: int = 8,
+    chunk: int = 32,
     stats: dict[str, float] | None = None,
 ) -> Iterator[Outcome]:
     """Process `tasks` on a Dask cluster; yield outcomes as they finish.
