@@ -17,7 +17,7 @@ import hashlib
 import numpy as np
 
 from pipeline.normalize.calibrate import _calibrator, collect
-from pipeline.normalize.confidence import brier, ece
+from pipeline.normalize.confidence import brier, ece, inner_cv
 
 
 def cv(rows, make, inputs, *, assignments: int = 5, folds: int = 5) -> tuple[float, float, float]:
@@ -28,11 +28,7 @@ def cv(rows, make, inputs, *, assignments: int = 5, folds: int = 5) -> tuple[flo
     eces, briers = [], []
     for seed in range(assignments):
         fold = {d: int(hashlib.sha256(f"{d}{seed}".encode()).hexdigest(), 16) % folds for d in docs}
-        held = np.zeros(len(y))
-        for k in range(folds):
-            test = np.array([fold[d] == k for d in groups])
-            if test.any():
-                held[test] = make().fit(inputs[~test], y[~test], groups[~test]).predict(inputs[test])
+        held = inner_cv(make, inputs, y, groups, folds=folds, fold_of=fold)
         eces.append(ece(held, y))
         briers.append(brier(held, y))
     return float(np.mean(eces)), float(np.max(eces)), float(np.mean(briers))
@@ -47,7 +43,7 @@ def main() -> None:
         x = np.asarray(obs.features[family], dtype=float)
         selector = _calibrator(family)
         results = {name: cv(rows, lambda c=cal: copy.deepcopy(c), x) for name, cal in selector.candidates().items()}
-        results["selected per fold"] = cv(rows, lambda: _calibrator(family), x)
+        results["selected per fold"] = cv(rows, lambda family=family: _calibrator(family), x)
         print(f"{family}: {len(rows)} fields, {len({d for d, _, _ in rows})} documents")
         for name, (mean, worst, b) in results.items():
             print(f"  {name:18s} ECE mean {mean:.3f}  worst {worst:.3f}  Brier {b:.3f}")

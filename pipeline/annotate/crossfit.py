@@ -24,11 +24,12 @@ logger = logging.getLogger(__name__)
 
 
 def document_folds(names: list[str], folds: int) -> dict[str, int]:
-    """Document name → fold (round-robin over the sorted names: deterministic); one fold for folds ≤ 1."""
+    """Document name → fold, the folds of `jixiao evaluate extract`; one fold for folds ≤ 1."""
+    from pipeline.extract.evaluate import folds_by_document
+
     if folds <= 1:
         return {n: 0 for n in names}
-    order = sorted(names)
-    return {name: i % folds for i, name in enumerate(order)}
+    return {names[i]: k for k, fold in enumerate(folds_by_document(names, folds)) for i in fold}
 
 
 @dataclass

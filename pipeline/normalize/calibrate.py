@@ -29,6 +29,7 @@ from pipeline.normalize.confidence import (
     amount_features,
     ece,
     indicator_features,
+    inner_cv,
     our_reading,
     reliability_diagram,
 )
@@ -155,18 +156,12 @@ def cross_validate(obs: Observations, *, folds: int = 5) -> dict[str, dict]:
         if not rows:
             continue
         docs = sorted({d for d, _, _ in rows})
-        fold_of = {d: int(hashlib.sha256(d.encode()).hexdigest(), 16) % folds for d in docs}
         raw = np.array([r for _, r, _ in rows])
         y = np.array([c for _, _, c in rows], dtype=float)
-        held = np.zeros(len(rows))
-        for k in range(folds):
-            test = np.array([fold_of[d] == k for d, _, _ in rows])
-            if not test.any():
-                continue
-            x = np.asarray(obs.features[family])
-            groups = np.array([d for d, _, _ in rows])
-            cal = _calibrator(family).fit(x[~test], y[~test], groups=groups[~test])
-            held[test] = cal.predict(x[test])
+        held = inner_cv(
+            lambda family=family: _calibrator(family), obs.features[family], y, [d for d, _, _ in rows],
+            folds=folds, fold_of={d: int(hashlib.sha256(d.encode()).hexdigest(), 16) % folds for d in docs},
+        )  # fmt: skip
         out[family] = {
             "n": len(rows), "documents": len(docs), "accuracy": float(y.mean()),
             "ece_raw": ece(raw, y), "ece": ece(held, y), "ece_if_perfect": ece_if_perfect(held),

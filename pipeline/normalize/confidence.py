@@ -137,17 +137,9 @@ class LogisticCalibrator:
     `logit`: the inputs are probabilities and enter as log-odds (Platt scaling of the fused
     score: coefficient 1 and intercept 0 is the identity)."""
 
-    def __init__(
-        self,
-        *,
-        names: tuple[str, ...] = (),
-        c: float | None = 1.0,
-        grid: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0),
-        logit: bool = False,
-    ) -> None:
+    def __init__(self, *, names: tuple[str, ...] = (), c: float = 1.0, logit: bool = False) -> None:
         self.names = names
-        self.c = c  # None: chosen from `grid` by an inner document-level CV on the training data
-        self.grid = grid
+        self.c = c  # inverse regularization strength
         self.logit = logit
 
     def _inputs(self, features) -> np.ndarray:
@@ -156,24 +148,17 @@ class LogisticCalibrator:
         return _logit(x) if self.logit else x
 
     def fit(self, features, correct, groups=None) -> LogisticCalibrator:
+        from sklearn.linear_model import LogisticRegression
+
         x = self._inputs(features)
         y = np.asarray(correct, dtype=int)
-        self.c_ = self.c if self.c is not None else self._choose_c(x, y, groups)
-        return self._fit(x, y, self.c_)
-
-    def _choose_c(self, x, y, groups) -> float:
-        held = {c: inner_cv(lambda c=c: LogisticCalibrator(names=self.names, c=c), x, y, groups) for c in self.grid}
-        return min(self.grid, key=lambda c: brier(held[c], y))
-
-    def _fit(self, x, y, c: float) -> LogisticCalibrator:
-        from sklearn.linear_model import LogisticRegression
 
         if len(set(y.tolist())) < 2:
             self.coef_ = [0.0] * x.shape[1]
             rate = min(max(float(y.mean()) if len(y) else 0.5, 1e-3), 1 - 1e-3)
             self.intercept_ = float(np.log(rate / (1 - rate)))
             return self
-        lr = LogisticRegression(C=c, max_iter=2000).fit(x, y)
+        lr = LogisticRegression(C=self.c, max_iter=2000).fit(x, y)
         self.coef_ = [float(v) for v in lr.coef_[0]]
         self.intercept_ = float(lr.intercept_[0])
         return self
@@ -183,7 +168,7 @@ class LogisticCalibrator:
         return 1 / (1 + np.exp(-z))
 
     def to_dict(self) -> dict:
-        return {"kind": "logistic", "names": list(self.names), "c": getattr(self, "c_", self.c), "coef": self.coef_,
+        return {"kind": "logistic", "names": list(self.names), "c": self.c, "coef": self.coef_,
                 "intercept": self.intercept_, "logit": self.logit}  # fmt: skip
 
     @classmethod
@@ -236,12 +221,14 @@ def _first_column(x) -> np.ndarray:
 CALIBRATOR_KINDS = {"identity": IdentityCalibrator, "logistic": LogisticCalibrator, "isotonic": IsotonicCalibrator}
 
 
-def inner_cv(make, x, y, groups, *, folds: int = 3) -> np.ndarray:
-    """Out-of-fold predictions of the calibrators `make()` builds, folds grouped by document."""
+def inner_cv(make, x, y, groups, *, folds: int = 3, fold_of=None) -> np.ndarray:
+    """Out-of-fold predictions of the calibrators `make()` builds, folds grouped by document
+    (`fold_of`: group → fold; default the groups' sorted order, round robin)."""
     x, y = np.asarray(x, dtype=float), np.asarray(y)
     groups = np.asarray(groups if groups is not None else np.arange(len(y)))
-    names = sorted(set(groups.tolist()))
-    fold = np.array([names.index(g) % folds for g in groups])
+    if fold_of is None:
+        fold_of = {g: i % folds for i, g in enumerate(sorted(set(groups.tolist())))}
+    fold = np.array([fold_of[g] for g in groups.tolist()])
     held = np.full(len(y), float(y.mean()) if len(y) else 0.5)
     for k in range(folds):
         test = fold == k

@@ -17,7 +17,7 @@ from pipeline.schema import Document
 # 项目名称 / 转移支付(项目)名称 / 专项(资金)名称, then the name in the next cell or after a colon
 _NAME_CELL = re.compile(
     r"(?:^|[\t|])\s*(?:转移支付[(（]项目[)）]|项目|专项资金|专项)名称\s*(?:[\t|:：]|\n)\s*(?P<name>[^\t|\n]{2,60}?)\s*(?=[\t|\n]|$)",
-    re.M,
+    re.MULTILINE,
 )
 # a title or opening sentence: [year | 关于 | 对] NAME (ending in a word a project name ends in)
 # [项目][支出] 绩效自评 / 绩效评价 / 绩效目标 …
