@@ -61,6 +61,7 @@ class _Config:
     items: list[tuple[str, str]]  # (normalised label prefix, item), longest first
     default_money_unit: str
     note: re.Pattern[str]
+    flows: list[tuple[str, list[str]]] = field(default_factory=list)  # flow → label words
 
 
 @cache
@@ -73,7 +74,15 @@ def _config(path: Path = HEADERS_CONFIG) -> _Config:
         key=lambda p: -len(p[0]),
     )
     units = raw.get("units", {})
-    return _Config(synonyms, items, units.get("default_money_unit", "万元"), re.compile(units["note_pattern"]))
+    return _Config(
+        synonyms, items, units.get("default_money_unit", "万元"), re.compile(units["note_pattern"]),
+        list(raw.get("money_flow", {}).items()),
+    )  # fmt: skip
+
+
+def _money_flow(label: str) -> str:
+    """A money row's flow from its label: 基本支出 → expenditure, 财政拨款 → income, 年度资金总额 → unspecified."""
+    return next((flow for flow, words in _config().flows if any(w in label for w in words)), "unspecified")
 
 
 def normalize_header(text: str) -> str:
@@ -291,7 +300,7 @@ def _money_mention(
             "value_yuan": v.value,
             "value": v.model_dump(),
             "stage": stage,
-            "flow": "expenditure",
+            "flow": _money_flow(label.text),
             "item": item,
             "item_text": _item_text(label.text),
             "unit_source": "cell" if "元" in cell.text else ("note" if unit_known else "default"),

@@ -88,6 +88,7 @@ class LabeledAmount:
     share_decimals: int = 0
     cues: int = 0  # how many of stage/flow/item came from a cue
     final_accounts: bool = False  # under a heading (or title) that names 决算
+    stage_gap: int | None = None  # characters between the amount's own stage cue and it
 
     @property
     def schema_item(self) -> str:
@@ -151,6 +152,11 @@ def _in_actual_context(text: str, pos: int, settings: Settings) -> bool:
     return any(w in head for w in actual) and not any(w in head for w in other[1:])
 
 
+# what may stand between a stage cue and its amount without weakening it: a bracketed note,
+# the flow words and the copula (调整预算数（含上年结转）收入、支出为 3795.09 万元)
+_LINK_WORDS = re.compile(r"[（(][^）)]*[）)]|收入|支出|总额|金额|[、为是:：\s]")
+
+
 def label_amounts(doc: Document, settings: Settings, *, default_stage: str | None = None) -> list[LabeledAmount]:
     """Every amount of money in yuan the grammar finds, labelled from the words before it.
 
@@ -168,7 +174,7 @@ def label_amounts(doc: Document, settings: Settings, *, default_stage: str | Non
     prev_end = 0
     prev: LabeledAmount | None = None
     for q in quantities:
-        if q.value.unit != "元" or q.value.value is None or q.value.op not in (None, "="):
+        if q.value.unit != "元" or q.value.value is None or q.value.op not in (None, "=") or is_rate_or_bound(text, q.start, q.end):
             prev_end = q.end
             continue
         sent_start = sentence_start(text, q.start)
@@ -183,7 +189,9 @@ def label_amounts(doc: Document, settings: Settings, *, default_stage: str | Non
             unit_yuan=_unit_yuan(q.text),
             delta=bool(DELTA_BEFORE.search(text[max(0, q.start - 6) : q.start])),
         )
-        stage, _ = _nearest(window, settings.stage_cues)
+        stage, stage_word = _nearest(window, settings.stage_cues)
+        if stage_word is not None:
+            a.stage_gap = len(_LINK_WORDS.sub("", window[window.rfind(stage_word) + len(stage_word) :]))
         flow, _ = _nearest(window, settings.flow_cues)
         for key in ("both",):
             if any(w in window for w in settings.flow_cues.get(key, [])):
@@ -236,4 +244,17 @@ def amount_mention(a: LabeledAmount) -> Mention:
         attrs["delta"] = True
     if a.final_accounts:
         attrs["final_accounts"] = True
+    if a.stage_gap is not None:
+        attrs["stage_gap"] = a.stage_gap
     return Mention(label="MONEY", start=a.start, end=a.end, text=a.raw, score=certainty, source="rules", attrs=attrs)
+
+
+# A rate or a bound is not a monetary fact: 每户0.05万元, 每卷(册)2元的标准, 一户年最高5300元,
+# 单价100万元（含）以上.
+_PER_UNIT_BEFORE = re.compile(r"(?:每[^，。；,;、\s\d]{1,6}|最高|最低|上限|下限)\s*$")
+_BOUND_AFTER = re.compile(r"^\s*(?:[（(]含[)）])?\s*(?:及|或)?(?:以上|以下|以内)|^\s*[/／]")
+
+
+def is_rate_or_bound(text: str, start: int, end: int) -> bool:
+    """Whether the money at `start:end` is a per-unit standard or a threshold, not an amount."""
+    return bool(_PER_UNIT_BEFORE.search(text[max(0, start - 8) : start]) or _BOUND_AFTER.match(text[end : end + 8]))

@@ -60,6 +60,7 @@ def fill_unspecified(extracted: list[Mention], ours: list[Mention]) -> list[Ment
     return out
 
 
+NEAR_CUE = 10  # a stage cue this close before the amount (年初预算总收入298.75万元) decides it
 UNSURE_STAGE = 0.65  # below this the classifier's stage yields to a cue word's
 
 
@@ -77,6 +78,8 @@ def _prefer_cues(m: Mention, ours: Mention) -> Mention:
     elif attrs.get("stage") == "budget_adjusted" and cued != "budget_adjusted":
         # an adjusted budget needs its word (调整, 全年预算): without one it is the budget
         attrs.update(stage=cued if cued != "unspecified" else "budget_initial", stage_score=0.5)
+    elif ours.attrs.get("stage_gap", NEAR_CUE + 1) <= NEAR_CUE and cued != attrs.get("stage"):
+        attrs.update(stage=cued, stage_score=ours.attrs.get("stage_score", ours.score))
     elif attrs.get("stage_score", 1.0) < UNSURE_STAGE and cued != "unspecified":
         attrs.update(stage=ours.attrs["stage"], stage_score=ours.attrs.get("stage_score", ours.score))
     for key in ("flow", "item"):

@@ -9,7 +9,7 @@ from pipeline.core import Stage, register, resolve_path
 from pipeline.normalize import facts as doc_facts
 from pipeline.normalize.confidence import CalibrationSet
 from pipeline.normalize.flags import find_flags
-from pipeline.normalize.money import amount_mention, label_amounts
+from pipeline.normalize.money import amount_mention, is_rate_or_bound, label_amounts
 from pipeline.normalize.reconcile import (
     fill_unspecified,
     mentions_from_prose,
@@ -57,7 +57,8 @@ def normalize(doc: Document, *, settings=None, calibrators: CalibrationSet | Non
     settings = settings or load_settings()
     kind, kind_fact = doc_facts.doc_kind(doc, settings)
     labeled = label_amounts(doc, settings, default_stage="budget_initial" if kind == "target_table" else None)
-    money = fill_unspecified([m for m in doc.mentions if m.label == "MONEY"], [amount_mention(a) for a in labeled])
+    extracted = [m for m in doc.mentions if m.label == "MONEY" and not is_rate_or_bound(doc.text, m.start, m.end)]
+    money = fill_unspecified(extracted, [amount_mention(a) for a in labeled])
     doc.amounts = reconcile_amounts(money)
 
     rows = indicator_rows(doc)

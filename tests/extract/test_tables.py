@@ -105,8 +105,10 @@ def test_money_rows_with_header_unit_note():
         ("project", "budget_adjusted", 325_000),
         ("project", "actual", 312_000),
     ]
+    flows = {m.attrs["item_text"]: m.attrs["flow"] for m in doc.mentions if m.label == "MONEY"}
+    # a row's flow is what its label says: a fund total states no direction, 基本支出 is spending
+    assert flows["年度资金总额"] == "unspecified" and flows["基本支出"] == "expenditure"
     first = next(m for m in doc.mentions if m.label == "MONEY")
-    assert first.attrs["flow"] == "expenditure" and first.attrs["item_text"] == "年度资金总额"
     assert first.attrs["unit_source"] == "note"
     rates = [(m.text, m.attrs["value"], m.attrs["of"]) for m in doc.mentions if m.label == "RATE"]
     assert rates == [("96%", 96.0, "预算执行率")]

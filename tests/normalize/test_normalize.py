@@ -183,3 +183,24 @@ def test_a_total_row_is_not_an_indicator():
     relations = [Relation(head=0, tail=1, label="target"), Relation(head=2, tail=3, label="score")]
     doc = Document(doc_id="0" * 64, source={"path": "own.txt", "format": "txt"}, text=text, mentions=mentions, relations=relations)
     assert [m.name for m in mentions_from_relations(doc)] == ["巡查河道里程"]
+
+
+def test_rates_and_bounds_are_not_amounts(tmp_path):
+    doc = _doc(tmp_path, (
+        "2031年度项目资金共计48.60万元，慰问标准为每户0.05万元，补助标准为每生每学年1000元。\n"
+        "单价50万元（含）以上的设备须报批；单笔最高3000元。\n"
+    ))  # fmt: skip
+    assert sorted(a.value_yuan for a in doc.amounts) == [486000]
+
+
+def test_stage_words_and_the_part_of_the_document(tmp_path):
+    doc = _doc(tmp_path, (
+        "一、部门收支情况\n"
+        "2031年年初预算安排12.50万元；调整预算数（含上年结转）收入、支出为13.20万元；全年应执行数为13.20万元。\n"
+        "（三）项目实施情况分析\n"
+        "本项目包括宣传经费2.30万元，培训经费4.10万元。\n"
+    ))  # fmt: skip
+    stage = {a.value_yuan: a.stage for a in doc.amounts}
+    # a cue word right before the amount decides; 应执行数 is the full-year (adjusted) budget;
+    # amounts with no cue under an 实施情况 heading were spent
+    assert stage == {125000: "budget_initial", 132000: "budget_adjusted", 23000: "actual", 41000: "actual"}
