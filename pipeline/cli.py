@@ -504,7 +504,8 @@ def evaluate_calibration(
     obs, names = calibrate.collect(config)
     results = calibrate.cross_validate(obs, folds=folds)
     table = Table(title=f"calibration ({len(names)} annotated documents, {folds}-fold by document)")
-    for col in ("family", "fields", "documents", "accuracy", "ECE raw", "ECE held-out", "ECE if perfect"):
+    table.add_column("family", no_wrap=True)
+    for col in ("fields", "documents", "accuracy", "ECE raw", "ECE held-out", "ECE if perfect"):
         table.add_column(col, justify="right")
     for family, r in results.items():
         table.add_row(

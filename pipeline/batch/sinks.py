@@ -79,6 +79,10 @@ COLUMNS: dict[str, list[tuple[str, pa.DataType, str]]] = {
         ("end", pa.int64(), "BIGINT"),
         ("confidence", pa.float64(), "DOUBLE"),
         ("evidence", pa.string(), "JSON"),
+        # added in schema 0.2: last, so that a database made before gains them by ALTER TABLE
+        ("stage_confidence", pa.float64(), "DOUBLE"),
+        ("flow_confidence", pa.float64(), "DOUBLE"),
+        ("item_confidence", pa.float64(), "DOUBLE"),
     ],
     "indicators": [
         ("doc_id", pa.string(), "VARCHAR NOT NULL"),
@@ -116,6 +120,7 @@ COLUMNS: dict[str, list[tuple[str, pa.DataType, str]]] = {
     ],
 }
 TABLES = tuple(COLUMNS)
+ADDED_AMOUNT_COLUMNS = ("stage_confidence", "flow_confidence", "item_confidence")
 CHILD_TABLES = ("sections", "amounts", "indicators", "flags")
 ARROW_SCHEMAS = {t: pa.schema([(c, a) for c, a, _ in cols]) for t, cols in COLUMNS.items()}
 
@@ -132,6 +137,8 @@ def _ddl() -> list[str]:
     out.append(
         "CREATE TABLE IF NOT EXISTS file_hashes (path VARCHAR PRIMARY KEY, size BIGINT, mtime_ns BIGINT, doc_id VARCHAR)"
     )
+    # columns added since a table was first made (positional inserts need them in order, at the end)
+    out += [f"ALTER TABLE amounts ADD COLUMN IF NOT EXISTS {c} DOUBLE" for c in ADDED_AMOUNT_COLUMNS]
     out.append("CREATE INDEX IF NOT EXISTS documents_path ON documents (path)")
     out.append("CREATE INDEX IF NOT EXISTS errors_path ON errors (path)")
     return out
@@ -187,7 +194,10 @@ def record_rows(record: dict[str, Any], *, record_json: str | None = None, at: d
         )
     for i, a in enumerate(amounts):
         keys = ("value_yuan", "raw", "stage", "flow", "item", "item_text", "subject", "start", "end", "confidence")
-        rows["amounts"].append({"doc_id": doc_id, "idx": i, **{k: a.get(k) for k in keys}, "evidence": _spans(a.get("evidence"))})
+        rows["amounts"].append({
+            "doc_id": doc_id, "idx": i, **{k: a.get(k) for k in keys}, "evidence": _spans(a.get("evidence")),
+            **{k: a.get(k) for k in ADDED_AMOUNT_COLUMNS},
+        })  # fmt: skip
     for i, ind in enumerate(indicators):
         rows["indicators"].append(
             {

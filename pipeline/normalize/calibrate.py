@@ -22,11 +22,14 @@ from pipeline.core import Pipeline
 from pipeline.errors import ModelError
 from pipeline.normalize.confidence import (
     AMOUNT_FEATURES,
+    AMOUNT_FIELD_FEATURES,
+    AMOUNT_FIELDS,
     FAMILIES,
     INDICATOR_FEATURES,
     CalibrationSet,
     SelectedCalibrator,
     amount_features,
+    amount_field_features,
     ece,
     indicator_features,
     inner_cv,
@@ -73,14 +76,17 @@ def score_document(doc: Document, ann, obs: Observations, name: str) -> None:
     # excerpts are still under-annotated: no gold there is no evidence of a wrong field)
     ours = our_reading(doc) if money else {}
     for a in doc.amounts if money else []:
-        ok = any(
-            _overlaps((ev.start, ev.end), s)
+        same_value = [
+            e for s, e in money
+            if any(_overlaps((ev.start, ev.end), s) for ev in a.evidence)
             and abs(float(e.attrs.get("value_yuan", -1)) - a.value_yuan) < 0.5
-            and (e.attrs.get("stage"), e.attrs.get("flow"), e.attrs.get("item")) == (a.stage, a.flow, a.item)
-            for ev in a.evidence
-            for s, e in money
-        )
-        obs.add("amounts", name, a.confidence, ok, amount_features(doc, a, ours))
+        ]  # fmt: skip
+        row = amount_features(doc, a, ours)
+        for f in AMOUNT_FIELDS:  # an attribute is right when a gold mention of the value agrees
+            x = amount_field_features(row, a, f)
+            obs.add(f"amount_{f}", name, x[0], any(e.attrs.get(f) == getattr(a, f) for e in same_value), x)
+        ok = any(all(e.attrs.get(f) == getattr(a, f) for f in AMOUNT_FIELDS) for e in same_value)
+        obs.add("amounts", name, a.confidence, ok, row)
     by_id = {e.id: (s, e) for s, e in gold}
     targets = {r.head: by_id.get(r.tail) for r in ann.relations if r.label == "target"}
     gold_ind = [(s, e) for s, e in gold if e.label == "INDICATOR"]
@@ -162,12 +168,20 @@ def cross_validate(obs: Observations, *, folds: int = 5) -> dict[str, dict]:
             lambda family=family: _calibrator(family), obs.features[family], y, [d for d, _, _ in rows],
             folds=folds, fold_of={d: int(hashlib.sha256(d.encode()).hexdigest(), 16) % folds for d in docs},
         )  # fmt: skip
-        out[family] = {
-            "n": len(rows), "documents": len(docs), "accuracy": float(y.mean()),
-            "ece_raw": ece(raw, y), "ece": ece(held, y), "ece_if_perfect": ece_if_perfect(held),
-            "held_out": held, "correct": y,
-        }  # fmt: skip
+        out[family] = _summary(raw, held, y, docs)
+    fields = [out[f"amount_{f}"] for f in AMOUNT_FIELDS if f"amount_{f}" in out]
+    if fields:  # every attribute of every amount, each with its own confidence
+        raw = np.concatenate([r["raw"] for r in fields])
+        held, y = np.concatenate([r["held_out"] for r in fields]), np.concatenate([r["correct"] for r in fields])
+        out["amount_fields"] = _summary(raw, held, y, sorted(set().union(*(r["docs"] for r in fields))))
     return out
+
+
+def _summary(raw, held, y, docs: list[str]) -> dict:
+    return {
+        "n": len(y), "documents": len(docs), "accuracy": float(y.mean()), "ece_raw": ece(raw, y), "ece": ece(held, y),
+        "ece_if_perfect": ece_if_perfect(held), "held_out": held, "correct": y, "raw": raw, "docs": docs,
+    }  # fmt: skip
 
 
 def ece_if_perfect(confidences, *, draws: int = 1000, seed: int = 0) -> float:
@@ -185,7 +199,9 @@ def _calibrator(family: str) -> SelectedCalibrator:
     """Per family, the map chosen by an inner document-level CV on the training documents among
     the identity, Platt and isotonic maps of the fused score and (amounts, indicators) logistic
     maps over the field's features (compare `benchmarks/normalize_calibration.py`)."""
-    return SelectedCalibrator(names={"amounts": AMOUNT_FEATURES, "indicators": INDICATOR_FEATURES}.get(family, ("fused",)))
+    names = {"amounts": AMOUNT_FEATURES, "indicators": INDICATOR_FEATURES}
+    names.update({f"amount_{f}": AMOUNT_FIELD_FEATURES for f in AMOUNT_FIELDS})
+    return SelectedCalibrator(names=names.get(family, ("fused",)))
 
 
 def fit(obs: Observations) -> CalibrationSet:

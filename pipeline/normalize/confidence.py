@@ -15,11 +15,13 @@ import numpy as np
 from pipeline.modelio import ModelMeta, library_versions, load_json, load_meta, now_iso, save_json, save_model_dir
 from pipeline.schema import Document
 
-FAMILIES = ("amounts", "indicators", "sections", "facts")
+FAMILIES = ("amounts", "amount_stage", "amount_flow", "amount_item", "indicators", "sections", "facts")
+# each attribute of an amount has a confidence of its own (`Amount.stage_confidence` …)
+AMOUNT_FIELDS = ("stage", "flow", "item")
 WEIGHTS_FILE = "calibration.json"
 # Families whose confidence is a logistic model over the features below (Platt scaling with
 # the fused score as one input); the others map their fused score through an isotonic curve.
-FEATURE_FAMILIES = ("amounts", "indicators")
+FEATURE_FAMILIES = ("amounts", "amount_stage", "amount_flow", "amount_item", "indicators")
 
 AMOUNT_FEATURES = (
     "fused", "log_mentions", "stage_unspecified", "flow_unspecified", "item_other", "stage_actual", "stage_budget",
@@ -28,6 +30,17 @@ AMOUNT_FEATURES = (
     "kind_self_eval", "kind_target_table", "table_flow_specified", "ner_flow_specified", "ner_stage_specified",
     "ours_agree", "ours_disagree",
 )  # fmt: skip
+
+
+# an attribute's own raw score and whether it is left unspecified, then the amount's features
+AMOUNT_FIELD_FEATURES = ("field", "field_unspecified", *AMOUNT_FEATURES)
+
+
+def amount_field_features(amount_row: list[float], a, field: str) -> list[float]:
+    """Features of one attribute of an Amount, from the amount's own (`amount_features`)."""
+    unspecified = getattr(a, field) in ("unspecified", "other")
+    raw = getattr(a, f"{field}_confidence")
+    return [raw if raw is not None else amount_row[0], float(unspecified), *amount_row]
 
 
 def our_reading(doc: Document, labeled: list | None = None) -> dict[tuple[int, int], tuple[str, str, str]]:
@@ -257,8 +270,10 @@ class SelectedCalibrator:
             "isotonic": IsotonicCalibrator(),
         }
         if len(self.names) > 1:
-            for c in (0.1, 0.3, 1.0):
-                out[f"features_c{c}"] = LogisticCalibrator(names=self.names, c=c)
+            # with features, only their logistic maps: on a few training documents the inner CV
+            # often preferred the fused score alone by a hair of Brier, and calibrated worse on
+            # new documents (benchmarks/normalize_calibration.py)
+            return {f"features_c{c}": LogisticCalibrator(names=self.names, c=c) for c in (0.1, 0.3, 1.0)}
         return out
 
     def fit(self, features, correct, groups=None) -> SelectedCalibrator:
@@ -300,7 +315,12 @@ class CalibrationSet:
         """Calibrated confidences for every field; `labeled`: see `our_reading`."""
         ours = our_reading(doc, labeled) if doc.amounts else {}
         for a in doc.amounts:
-            a.confidence = self._predict("amounts", amount_features(doc, a, ours), a.confidence)
+            row = amount_features(doc, a, ours)
+            for field in AMOUNT_FIELDS:
+                if f"amount_{field}" in self.calibrators:
+                    x = amount_field_features(row, a, field)
+                    setattr(a, f"{field}_confidence", self._predict(f"amount_{field}", x, x[0]))
+            a.confidence = self._predict("amounts", row, a.confidence)
         for ind in doc.indicators:
             fused = ind.confidence
             ind.confidence = self._predict("indicators", indicator_features(doc, ind), fused)

@@ -147,6 +147,7 @@ def _amount(value: float, subject: str | None, g: _Group) -> Amount:
         end=best.end,
         evidence=[Span(start=m.start, end=m.end) for m in sorted(g.mentions, key=lambda m: m.start)],
         confidence=fuse([_attr_certainty(m) for m in g.mentions]),
+        **{f"{k}_confidence": max(m.score * m.attrs.get(f"{k}_score", 1.0) for m in g.mentions) for k in _UNSPEC},
     )
 
 

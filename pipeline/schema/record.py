@@ -42,7 +42,7 @@ __all__ = [
     "Value",
 ]
 
-SCHEMA_VERSION = "0.1.0"
+SCHEMA_VERSION = "0.2.0"
 
 SourceFormat = Literal["txt", "md", "docx", "pdf", "pdf-scan", "image", "html", "xlsx"]
 BlockKind = Literal["heading", "paragraph", "list_item", "table", "caption"]
@@ -200,7 +200,10 @@ class Amount(_Model):
     start: int = Field(ge=0)
     end: int = Field(ge=0)
     evidence: list[Span] = Field(default_factory=list, description="every mention of this fact")
-    confidence: float = Field(ge=0, le=1)
+    confidence: float = Field(ge=0, le=1, description="P(value, stage, flow and item all right), calibrated")
+    stage_confidence: float | None = Field(default=None, ge=0, le=1, description="P(stage right), calibrated")
+    flow_confidence: float | None = Field(default=None, ge=0, le=1, description="P(flow right), calibrated")
+    item_confidence: float | None = Field(default=None, ge=0, le=1, description="P(item right), calibrated")
 
 
 class Indicator(_Model):

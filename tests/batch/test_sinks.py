@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.batch.sinks import TABLES, DuckDBSink, export_parquet, query, safe_child
+from pipeline.batch.sinks import ADDED_AMOUNT_COLUMNS, COLUMNS, TABLES, DuckDBSink, export_parquet, query, safe_child
 from pipeline.errors import SinkError
 from pipeline.schema import Amount, Document, ErrorRecord, Evaluation, Flag, Indicator, Section, Source, Span, Value
 
@@ -71,6 +71,22 @@ def test_tables_hold_flattened_rows(tmp_path):
     cols, rows = query(db, "SELECT target_op, target_value, target_unit, actual_value, achieved, evidence FROM indicators ORDER BY idx")
     assert rows[0][:5] == (">=", 400.0, "人", 380.0, False)
     assert json.loads(rows[0][5]) == [{"start": 2, "end": 6}]
+
+
+def test_a_database_made_before_the_amount_field_confidences_gains_them(tmp_path):
+    db = tmp_path / "old.duckdb"
+    # the amounts table as schema 0.1 made it: no per-field confidences, one row already in it
+    old = [f'"{name}" {sql}' for name, _, sql in COLUMNS["amounts"] if name not in ADDED_AMOUNT_COLUMNS]
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"CREATE TABLE amounts ({', '.join(old)}, PRIMARY KEY (doc_id, idx))")
+        con.execute("INSERT INTO amounts VALUES ('b', 0, 1, '1元', 'actual', 'income', 'other', NULL, NULL, 0, 2, 0.5, '[]')")
+    doc = _doc("a" * 64, "/data/a.txt")
+    doc.amounts[0].stage_confidence, doc.amounts[0].flow_confidence = 0.9, 0.6
+    sink = DuckDBSink(db)
+    sink.write(doc)
+    sink.close()
+    _, rows = query(db, "SELECT doc_id, stage_confidence, flow_confidence, item_confidence FROM amounts ORDER BY doc_id")
+    assert rows == [("a" * 64, 0.9, 0.6, None), ("b", None, None, None)]
 
 
 def test_rewriting_replaces_rows_by_doc_id_and_by_path(tmp_path):
