@@ -30,6 +30,7 @@ _VALUE_FIELDS = ("text", "op", "value", "upper", "unit", "qualitative")
 _VALUE_TYPES = (pa.string(), pa.string(), pa.float64(), pa.float64(), pa.string(), pa.string())
 
 # table → ordered (column, arrow type, SQL type) ; the DDL and the Arrow batches come from here.
+ADDED_AMOUNT_COLUMNS = ("stage_confidence", "flow_confidence", "item_confidence")  # schema 0.2
 COLUMNS: dict[str, list[tuple[str, pa.DataType, str]]] = {
     "documents": [
         ("doc_id", pa.string(), "VARCHAR PRIMARY KEY"),
@@ -80,9 +81,7 @@ COLUMNS: dict[str, list[tuple[str, pa.DataType, str]]] = {
         ("confidence", pa.float64(), "DOUBLE"),
         ("evidence", pa.string(), "JSON"),
         # added in schema 0.2: last, so that a database made before gains them by ALTER TABLE
-        ("stage_confidence", pa.float64(), "DOUBLE"),
-        ("flow_confidence", pa.float64(), "DOUBLE"),
-        ("item_confidence", pa.float64(), "DOUBLE"),
+        *[(c, pa.float64(), "DOUBLE") for c in ADDED_AMOUNT_COLUMNS],
     ],
     "indicators": [
         ("doc_id", pa.string(), "VARCHAR NOT NULL"),
@@ -120,7 +119,6 @@ COLUMNS: dict[str, list[tuple[str, pa.DataType, str]]] = {
     ],
 }
 TABLES = tuple(COLUMNS)
-ADDED_AMOUNT_COLUMNS = ("stage_confidence", "flow_confidence", "item_confidence")
 CHILD_TABLES = ("sections", "amounts", "indicators", "flags")
 ARROW_SCHEMAS = {t: pa.schema([(c, a) for c, a, _ in cols]) for t, cols in COLUMNS.items()}
 

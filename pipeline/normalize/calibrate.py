@@ -25,6 +25,7 @@ from pipeline.normalize.confidence import (
     AMOUNT_FIELD_FEATURES,
     AMOUNT_FIELDS,
     FAMILIES,
+    FIELD_FAMILY,
     INDICATOR_FEATURES,
     CalibrationSet,
     SelectedCalibrator,
@@ -82,9 +83,9 @@ def score_document(doc: Document, ann, obs: Observations, name: str) -> None:
             and abs(float(e.attrs.get("value_yuan", -1)) - a.value_yuan) < 0.5
         ]  # fmt: skip
         row = amount_features(doc, a, ours)
-        for f in AMOUNT_FIELDS:  # an attribute is right when a gold mention of the value agrees
+        for f, family in FIELD_FAMILY.items():  # an attribute is right when a gold mention of the value agrees
             x = amount_field_features(row, a, f)
-            obs.add(f"amount_{f}", name, x[0], any(e.attrs.get(f) == getattr(a, f) for e in same_value), x)
+            obs.add(family, name, x[0], any(e.attrs.get(f) == getattr(a, f) for e in same_value), x)
         ok = any(all(e.attrs.get(f) == getattr(a, f) for f in AMOUNT_FIELDS) for e in same_value)
         obs.add("amounts", name, a.confidence, ok, row)
     by_id = {e.id: (s, e) for s, e in gold}
@@ -169,7 +170,7 @@ def cross_validate(obs: Observations, *, folds: int = 5) -> dict[str, dict]:
             folds=folds, fold_of={d: int(hashlib.sha256(d.encode()).hexdigest(), 16) % folds for d in docs},
         )  # fmt: skip
         out[family] = _summary(raw, held, y, docs)
-    fields = [out[f"amount_{f}"] for f in AMOUNT_FIELDS if f"amount_{f}" in out]
+    fields = [out[family] for family in FIELD_FAMILY.values() if family in out]
     if fields:  # every attribute of every amount, each with its own confidence
         raw = np.concatenate([r["raw"] for r in fields])
         held, y = np.concatenate([r["held_out"] for r in fields]), np.concatenate([r["correct"] for r in fields])
@@ -196,11 +197,12 @@ def ece_if_perfect(confidences, *, draws: int = 1000, seed: int = 0) -> float:
 
 
 def _calibrator(family: str) -> SelectedCalibrator:
-    """Per family, the map chosen by an inner document-level CV on the training documents among
-    the identity, Platt and isotonic maps of the fused score and (amounts, indicators) logistic
-    maps over the field's features (compare `benchmarks/normalize_calibration.py`)."""
+    """Per family, the map chosen by an inner document-level CV on the training documents: among
+    logistic maps over the field's features for amounts, their attributes and indicators, among
+    the identity, Platt and isotonic maps of the fused score for the others (compare
+    `benchmarks/normalize_calibration.py`)."""
     names = {"amounts": AMOUNT_FEATURES, "indicators": INDICATOR_FEATURES}
-    names.update({f"amount_{f}": AMOUNT_FIELD_FEATURES for f in AMOUNT_FIELDS})
+    names.update(dict.fromkeys(FIELD_FAMILY.values(), AMOUNT_FIELD_FEATURES))
     return SelectedCalibrator(names=names.get(family, ("fused",)))
 
 

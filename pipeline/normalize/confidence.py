@@ -15,13 +15,12 @@ import numpy as np
 from pipeline.modelio import ModelMeta, library_versions, load_json, load_meta, now_iso, save_json, save_model_dir
 from pipeline.schema import Document
 
-FAMILIES = ("amounts", "amount_stage", "amount_flow", "amount_item", "indicators", "sections", "facts")
-# each attribute of an amount has a confidence of its own (`Amount.stage_confidence` …)
+# each attribute of an amount has a confidence of its own (`Amount.stage_confidence` …), calibrated
+# as a family of its own
 AMOUNT_FIELDS = ("stage", "flow", "item")
+FIELD_FAMILY = {f: f"amount_{f}" for f in AMOUNT_FIELDS}
+FAMILIES = ("amounts", *FIELD_FAMILY.values(), "indicators", "sections", "facts")
 WEIGHTS_FILE = "calibration.json"
-# Families whose confidence is a logistic model over the features below (Platt scaling with
-# the fused score as one input); the others map their fused score through an isotonic curve.
-FEATURE_FAMILIES = ("amounts", "amount_stage", "amount_flow", "amount_item", "indicators")
 
 AMOUNT_FEATURES = (
     "fused", "log_mentions", "stage_unspecified", "flow_unspecified", "item_other", "stage_actual", "stage_budget",
@@ -316,10 +315,10 @@ class CalibrationSet:
         ours = our_reading(doc, labeled) if doc.amounts else {}
         for a in doc.amounts:
             row = amount_features(doc, a, ours)
-            for field in AMOUNT_FIELDS:
-                if f"amount_{field}" in self.calibrators:
+            for field, family in FIELD_FAMILY.items():
+                if family in self.calibrators:
                     x = amount_field_features(row, a, field)
-                    setattr(a, f"{field}_confidence", self._predict(f"amount_{field}", x, x[0]))
+                    setattr(a, f"{field}_confidence", self._predict(family, x, x[0]))
             a.confidence = self._predict("amounts", row, a.confidence)
         for ind in doc.indicators:
             fused = ind.confidence
