@@ -30,7 +30,7 @@ TOLERANCE = 0.005  # differences smaller than this are "same"
 
 
 def _lower_is_better(key: str) -> bool:
-    return key.rsplit("/", 1)[-1] in ("ece", "ece_raw")
+    return key.rsplit("/", 1)[-1] in ("ece", "ece_raw", "ece_worst")
 
 
 @dataclass

@@ -292,7 +292,8 @@ def _stages_around_models() -> tuple[list, Any]:
 
     known = registered()
     extra = [build_stage("tables", {})] if "tables" in known else []
-    normalizer = build_stage("normalize", {}) if "normalize" in known else None
+    # the figures read values, not confidences: the record is not calibrated (nor tied to the saved maps)
+    normalizer = build_stage("normalize", {"calibrate": False}) if "normalize" in known else None
     return extra, normalizer
 
 

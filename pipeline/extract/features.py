@@ -185,4 +185,14 @@ def money_features(text: str, mention: Mention) -> dict[str, float]:
     feats["bare"] = float(not re.search(r"元", mention.text))
     after = text[mention.end : mention.end + 8]
     feats.update(cue_features("a:", after, near=8))
+    # whose money: the whole of a project's (a project report's first amount of a sentence) or a
+    # part listed after 其中/分别为/包括
+    feats["first_in_sentence"] = float(not _MONEY_BEFORE.search(sentence))
+    feats["listed_part"] = float(bool(_LIST_WORDS.search(sentence)))
+    feats["project_report"] = float(bool(_PROJECT_REPORT.search(text[:400])))
     return feats
+
+
+_MONEY_BEFORE = re.compile(r"[0-9][0-9,.]*\s*(?:万元|亿元|元|万)")
+_LIST_WORDS = re.compile(r"其中|分别为|包括|具体为")
+_PROJECT_REPORT = re.compile(r"项目(?:支出)?绩效(?:自评|评价)|专项资金绩效|转移支付|资金绩效")

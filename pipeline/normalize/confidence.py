@@ -12,7 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.errors import ModelError
 from pipeline.modelio import ModelMeta, library_versions, load_json, load_meta, now_iso, save_json, save_model_dir
+from pipeline.normalize.reconcile import UNSPECIFIED
 from pipeline.schema import Document
 
 # each attribute of an amount has a confidence of its own (`Amount.stage_confidence` …), calibrated
@@ -22,24 +24,32 @@ FIELD_FAMILY = {f: f"amount_{f}" for f in AMOUNT_FIELDS}
 FAMILIES = ("amounts", *FIELD_FAMILY.values(), "indicators", "sections", "facts")
 WEIGHTS_FILE = "calibration.json"
 
-AMOUNT_FEATURES = (
-    "fused", "log_mentions", "stage_unspecified", "flow_unspecified", "item_other", "stage_actual", "stage_budget",
-    "item_total", "item_part", "item_three_public", "flow_income", "flow_both", "from_table", "zero", "bare_number",
-    "delta", "from_ner", "from_rules", "attr_probability", "mention_probability", "in_table_line", "kind_final_accounts",
-    "kind_self_eval", "kind_target_table", "table_flow_specified", "ner_flow_specified", "ner_stage_specified",
-    "ours_agree", "ours_disagree",
-)  # fmt: skip
+# An attribute of an amount is judged by its own raw score, whether it is left unspecified, and
+# whether our cue-word reading of the same amount names the same value or another one.
+AMOUNT_FIELD_FEATURES = ("field", "field_unspecified", "ours_agree", "ours_disagree")
+# A whole amount is right when all its attributes are: the product of their raw scores, Platt-scaled.
+# (Repeated document-level CV: mean ECE 0.069 against 0.109 for a logistic map over 29 features of
+# the amount, which moved by ±0.05 with the fold assignment.)
+AMOUNT_FEATURES = ("fields_product",)
 
 
-# an attribute's own raw score and whether it is left unspecified, then the amount's features
-AMOUNT_FIELD_FEATURES = ("field", "field_unspecified", *AMOUNT_FEATURES)
-
-
-def amount_field_features(amount_row: list[float], a, field: str) -> list[float]:
-    """Features of one attribute of an Amount, from the amount's own (`amount_features`)."""
-    unspecified = getattr(a, field) in ("unspecified", "other")
+def amount_field_features(doc: Document, a, field: str, ours: dict | None = None) -> list[float]:
+    """`AMOUNT_FIELD_FEATURES` of one attribute of an Amount; `ours` is `our_reading(doc)`."""
+    ours = our_reading(doc) if ours is None else ours
+    value = getattr(a, field)
+    unspecified = UNSPECIFIED[field]
     raw = getattr(a, f"{field}_confidence")
-    return [raw if raw is not None else amount_row[0], float(unspecified), *amount_row]
+    mine = next((v for (s, e), v in ours.items() if s < a.end and a.start < e), None)
+    cue = mine[AMOUNT_FIELDS.index(field)] if mine else unspecified
+    named = cue != unspecified
+    return [raw if raw is not None else a.confidence, float(value == unspecified), float(named and cue == value),
+            float(named and cue != value)]  # fmt: skip
+
+
+def amount_features(a) -> list[float]:
+    """`AMOUNT_FEATURES` of an Amount: read before its attributes' confidences are calibrated."""
+    scores = [getattr(a, f"{f}_confidence") for f in AMOUNT_FIELDS]
+    return [float(np.prod([a.confidence if s is None else s for s in scores]))]
 
 
 def our_reading(doc: Document, labeled: list | None = None) -> dict[tuple[int, int], tuple[str, str, str]]:
@@ -66,39 +76,6 @@ def _overlaps_any(doc: Document, start: int, end: int, *, label: str, source: st
         m.label == label and m.start < end and start < m.end and (source is None or m.source == source)
         for m in doc.mentions
     )
-
-
-def amount_features(doc: Document, a, ours: dict | None = None) -> list[float]:
-    """Features of one Amount; `ours` is `our_reading(doc)` (computed here when not given)."""
-    import re
-
-    ours = our_reading(doc) if ours is None else ours
-    mine = next((v for (s, e), v in ours.items() if s < a.end and a.start < e), None)
-    unspecified = ("unspecified", "unspecified", "other")
-    pairs = [(x, y, u) for x, y, u in zip(mine, (a.stage, a.flow, a.item), unspecified) if x != u] if mine else []
-    agree = sum(x == y for x, y, _ in pairs)
-    disagree = sum(x != y for x, y, _ in pairs)
-
-    before = doc.text[max(0, a.start - 6) : a.start]
-    at = [m for m in doc.mentions if m.label == "MONEY" and m.start < a.end and a.start < m.end]
-    line_start = doc.text.rfind("\n", 0, a.start) + 1
-    line_end = doc.text.find("\n", a.end)
-    line = doc.text[line_start : line_end if line_end >= 0 else len(doc.text)]
-    attr_p = min((min(m.attrs.get(f"{k}_score", 1.0) for k in ("stage", "flow", "item")) for m in at), default=0.0)
-    return [
-        a.confidence, float(np.log1p(len(a.evidence))), a.stage == "unspecified", a.flow == "unspecified",
-        a.item == "other", a.stage == "actual", a.stage.startswith("budget"), a.item == "total",
-        a.item in ("basic", "personnel", "public", "project"), a.item == "three_public", a.flow == "income",
-        a.flow == "both", _overlaps_any(doc, a.start, a.end, label="MONEY", source="table"), a.value_yuan == 0,
-        not re.search(r"元", a.raw), bool(re.search(r"(增加|减少|增长|下降|节约)\s*$", before)),
-        any(m.source == "ner" for m in at), not at, attr_p, max((m.score for m in at), default=0.0),
-        "\t" in line or "|" in line, doc.doc_kind == "final_accounts",
-        doc.doc_kind in ("overall_self_eval", "project_self_eval"), doc.doc_kind == "target_table",
-        any(m.source == "table" and m.attrs.get("flow", "unspecified") != "unspecified" for m in at),
-        any(m.source == "ner" and m.attrs.get("flow", "unspecified") != "unspecified" for m in at),
-        any(m.source == "ner" and m.attrs.get("stage", "unspecified") != "unspecified" for m in at),
-        agree / 3, disagree / 3,
-    ]  # fmt: skip
 
 
 def indicator_features(doc: Document, ind) -> list[float]:
@@ -176,8 +153,13 @@ class LogisticCalibrator:
         return self
 
     def predict(self, features):
-        z = self._inputs(features) @ np.asarray(self.coef_) + self.intercept_
-        return 1 / (1 + np.exp(-z))
+        x = self._inputs(features)
+        if x.shape[1] != len(self.coef_):
+            raise ModelError(
+                f"a calibration map fitted on {len(self.coef_)} features was given {x.shape[1]}: it is from "
+                "another version of jixiao; refit it with `jixiao evaluate calibration --fit`"
+            )
+        return 1 / (1 + np.exp(-(x @ np.asarray(self.coef_) + self.intercept_)))
 
     def to_dict(self) -> dict:
         return {"kind": "logistic", "names": list(self.names), "c": self.c, "coef": self.coef_,
@@ -314,12 +296,12 @@ class CalibrationSet:
         """Calibrated confidences for every field; `labeled`: see `our_reading`."""
         ours = our_reading(doc, labeled) if doc.amounts else {}
         for a in doc.amounts:
-            row = amount_features(doc, a, ours)
+            joint = amount_features(a)  # from the raw attribute scores, before they are mapped
             for field, family in FIELD_FAMILY.items():
                 if family in self.calibrators:
-                    x = amount_field_features(row, a, field)
+                    x = amount_field_features(doc, a, field, ours)
                     setattr(a, f"{field}_confidence", self._predict(family, x, x[0]))
-            a.confidence = self._predict("amounts", row, a.confidence)
+            a.confidence = self._predict("amounts", joint, a.confidence)
         for ind in doc.indicators:
             fused = ind.confidence
             ind.confidence = self._predict("indicators", indicator_features(doc, ind), fused)
@@ -406,7 +388,7 @@ def reliability_diagram(probabilities, correct, path: Path, *, title: str, bins:
     ax.set_ylim(0, 1)
     ax.set_xlabel("confidence")
     ax.set_ylabel("fraction correct")
-    ax.set_title(f"{title} (ECE {ece(p, y, bins=bins):.3f}, n={len(p)})")
+    ax.set_title(f"{title}\nECE {ece(p, y, bins=bins):.3f} here, n={len(p)}", fontsize=9)
     ax.legend(loc="upper left")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -71,7 +71,7 @@ def _sum_flag(total: LabeledAmount, parts: list[LabeledAmount], what: str, setti
         return None
     rounding = sum(p.half_unit_yuan for p in parts) + total.half_unit_yuan
     severity = "warning" if gap > rounding + 1e-6 else "info"
-    names = " + ".join(f"{p.item_text or p.item} {p.raw}" for p in parts)
+    names = " + ".join(f"{_part_name(p)}{p.raw}" for p in parts)
     msg = (
         f"{what}: {names} = {_wan(s)}, but the total is {total.raw} (gap {_wan(gap)}; "
         f"tolerance ±{_wan(tol)}, {settings.tolerance.sum_rounding} of the total's last digit"
@@ -83,6 +83,12 @@ def _sum_flag(total: LabeledAmount, parts: list[LabeledAmount], what: str, setti
         message=msg,
         evidence=[_span(total.start, total.end)] + [_span(p.start, p.end) for p in parts],
     )
+
+
+def _part_name(a: LabeledAmount) -> str:
+    """The words that name a part in a message; a bare （项） marker names nothing."""
+    name = a.item_text or a.item
+    return "" if name.startswith(("（", "(")) or name == "other" else f"{name} "
 
 
 def _first_after(
@@ -197,6 +203,38 @@ def check_funding_sources(doc: Document, amounts: list[LabeledAmount], settings:
         elif len(parts) >= 2 and _SOURCE_TOTAL.search(clause):
             out.append(_sum_flag(a, parts, "the amounts by funding source vs their total", settings))
             parts = []
+    return [f for f in out if f]
+
+
+_ITEM_LINE = re.compile(r"\s*(?:\d{1,2}\s*[.．、]|[（(]\d{1,2}[）)])?\s*(?P<cls>[\u4e00-\u9fff]{2,14}?)(?:支出)?\s*[（(]类[）)]")
+
+
+def check_class_totals(doc: Document, amounts: list[LabeledAmount], settings: Settings) -> list[Flag]:
+    """The 项 lines of a functional class (一般公共服务（类）…（项）：支出决算为A万元), summed,
+    against the class's total stated elsewhere (一般公共服务支出160.45万元), same stage."""
+    text = doc.text
+    lines: dict[str, list[LabeledAmount]] = {}
+    on_lines: set[int] = set()
+    for a in amounts:
+        start = text.rfind("\n", 0, a.start) + 1
+        m = _ITEM_LINE.match(text, start, a.start)
+        if not m or a.delta or a.share is not None or "（项）" not in text[start : a.start] and "(项)" not in text[start : a.start]:
+            continue
+        if any(b.start in on_lines and text.rfind("\n", 0, b.start) + 1 == start for b in amounts):
+            continue  # only the first amount of a line is its 项's amount
+        lines.setdefault(m.group("cls"), []).append(a)
+        on_lines.add(a.start)
+    out = []
+    for cls, parts in lines.items():
+        stages = {p.stage for p in parts} - {"unspecified"}
+        named = re.compile(re.escape(cls) + r"(?:支出)?\s*[为是:：]?\s*$")
+        total = next(
+            (a for a in amounts if a.start not in on_lines and not a.delta and named.search(text, max(0, a.start - 20), a.start)
+             and (a.stage == "unspecified" or not stages or a.stage in stages)),
+            None,
+        )  # fmt: skip
+        if total is not None:
+            out.append(_sum_flag(total, parts, f"the 项 of {cls}（类） vs the class total", settings))
     return [f for f in out if f]
 
 
@@ -590,6 +628,7 @@ def find_flags(doc: Document, amounts: list[LabeledAmount], indicators: list[Ind
         *check_fiscal_year(doc, settings),
         *check_parts(doc, amounts, settings),
         *check_listed_parts(doc, amounts, settings),
+        *check_class_totals(doc, amounts, settings),
         *check_funding_sources(doc, amounts, settings),
         *check_shares(doc, amounts, settings),
         *check_rates(doc, amounts, settings),

@@ -152,6 +152,8 @@ def _in_actual_context(text: str, pos: int, settings: Settings) -> bool:
     return any(w in head for w in actual) and not any(w in head for w in other[1:])
 
 
+_PARTS_AFTER = re.compile(r"^[。；;，,\s]*其中")
+
 # what may stand between a stage cue and its amount without weakening it: a bracketed note,
 # the flow words and the copula (调整预算数（含上年结转）收入、支出为 3795.09 万元)
 _LINK_WORDS = re.compile(r"[（(][^）)]*[）)]|收入|支出|总额|金额|[、为是:：\s]")
@@ -192,15 +194,21 @@ def label_amounts(doc: Document, settings: Settings, *, default_stage: str | Non
         stage, stage_word = _nearest(window, settings.stage_cues)
         if stage_word is not None:
             a.stage_gap = len(_LINK_WORDS.sub("", window[window.rfind(stage_word) + len(stage_word) :]))
-        flow, _ = _nearest(window, settings.flow_cues)
+        flow_window = _mask_funds(text[max(sent_start, prev_end, q.start - settings.window.flow_chars) : q.start])
+        flow, _ = _nearest(flow_window.replace("\n", ""), settings.flow_cues)
         for key in ("both",):
             if any(w in window for w in settings.flow_cues.get(key, [])):
                 flow = key
+        if flow is None:  # 分配20977.80万元用于支持…: the words after the amount say where it goes
+            after = text[q.end : q.end + 8].lstrip(" \t,，")
+            flow = next((k for k, words in settings.flow_after.items() if after.startswith(tuple(words))), None)
         item, item_word = _nearest(window, settings.item_cues)
         a.cues = sum(x is not None for x in (stage, flow, item))
-        same_sentence = prev is not None and prev.end >= sent_start and not prev.delta
+        between = text[prev.end : q.start] if prev is not None else ""
+        # the parts listed after a total (…1883.00万元。其中,公共数字文化建设47.00万元) share its flow and stage
+        parts = prev is not None and bool(_PARTS_AFTER.match(between))
+        same_sentence = prev is not None and (prev.end >= sent_start or parts) and not prev.delta
         if same_sentence and "比" not in window:
-            between = text[prev.end : q.start]
             # the parts after a total (…合计X万元，其中：…) are not the total
             if item is None and prev.item not in ("other", "total") and "其中" not in between:
                 item, item_word = prev.item, prev.item_text

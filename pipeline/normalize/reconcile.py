@@ -19,7 +19,7 @@ from pipeline.normalize.values import achieved
 from pipeline.schema import Amount, Document, Indicator, Mention, Span, Value
 
 SOURCE_RANK = {"table": 3, "ner": 2, "grammar": 1, "rules": 1}
-_UNSPEC = {"stage": "unspecified", "flow": "unspecified", "item": "other"}
+UNSPECIFIED = {"stage": "unspecified", "flow": "unspecified", "item": "other"}  # what an attribute says when it names nothing
 
 
 def _attr_certainty(m: Mention) -> float:
@@ -34,7 +34,7 @@ class _Group:
 
 
 def _compatible(m: Mention, key: dict) -> bool:
-    return all(m.attrs.get(k, _UNSPEC[k]) in (_UNSPEC[k], key[k]) for k in _UNSPEC)
+    return all(m.attrs.get(k, UNSPECIFIED[k]) in (UNSPECIFIED[k], key[k]) for k in UNSPECIFIED)
 
 
 def fill_unspecified(extracted: list[Mention], ours: list[Mention]) -> list[Mention]:
@@ -46,9 +46,9 @@ def fill_unspecified(extracted: list[Mention], ours: list[Mention]) -> list[Ment
         same = next((o for o in ours if o.start < m.end and m.start < o.end), None)
         if same is not None and m.source != "table":
             m = _prefer_cues(m, same)
-        if same is not None and any(m.attrs.get(k, _UNSPEC[k]) == _UNSPEC[k] for k in _UNSPEC):
+        if same is not None and any(m.attrs.get(k, UNSPECIFIED[k]) == UNSPECIFIED[k] for k in UNSPECIFIED):
             attrs = dict(m.attrs)
-            for k, unspecified in _UNSPEC.items():
+            for k, unspecified in UNSPECIFIED.items():
                 if attrs.get(k, unspecified) == unspecified and same.attrs.get(k, unspecified) != unspecified:
                     attrs[k] = same.attrs[k]
                     attrs[f"{k}_score"] = same.attrs.get(f"{k}_score", same.score)
@@ -85,8 +85,9 @@ def _prefer_cues(m: Mention, ours: Mention) -> Mention:
     for key in ("flow", "item"):
         # where our cue reading names a flow or item, it is right more often than the classifier
         # (cross-fitted real documents: flow 158 vs 145, item 175 vs 169 of 237 amounts)
-        cue = ours.attrs.get(key, _UNSPEC[key])
-        if cue != _UNSPEC[key] and attrs.get(key, _UNSPEC[key]) != cue:
+        cue = ours.attrs.get(key, UNSPECIFIED[key])
+        named = cue != UNSPECIFIED[key] or (key == "item" and ours.attrs.get("item_text"))  # 卫生健康支出: other, named
+        if named and attrs.get(key, UNSPECIFIED[key]) != cue:
             attrs.update({key: cue, f"{key}_score": ours.attrs.get(f"{key}_score", ours.score)})
             if key == "item":
                 attrs["item_text"] = ours.attrs.get("item_text") or attrs.get("item_text")
@@ -107,8 +108,8 @@ def reconcile_amounts(mentions: list[Mention]) -> list[Amount]:
         groups: list[_Group] = []
         loose: list[Mention] = []
         for m in ms:
-            key = {k: m.attrs.get(k, _UNSPEC[k]) for k in _UNSPEC}
-            if any(key[k] == _UNSPEC[k] for k in _UNSPEC):
+            key = {k: m.attrs.get(k, UNSPECIFIED[k]) for k in UNSPECIFIED}
+            if any(key[k] == UNSPECIFIED[k] for k in UNSPECIFIED):
                 loose.append(m)
                 continue
             g = next((g for g in groups if g.key == key), None)
@@ -121,7 +122,7 @@ def reconcile_amounts(mentions: list[Mention]) -> list[Amount]:
                 fits[0].mentions.append(m)
                 continue
             # merge loose mentions among themselves by their (partial) key
-            key = {k: m.attrs.get(k, _UNSPEC[k]) for k in _UNSPEC}
+            key = {k: m.attrs.get(k, UNSPECIFIED[k]) for k in UNSPECIFIED}
             g = next((g for g in groups if g.key == key), None)
             if g is None:
                 groups.append(g := _Group(key))
@@ -147,7 +148,7 @@ def _amount(value: float, subject: str | None, g: _Group) -> Amount:
         end=best.end,
         evidence=[Span(start=m.start, end=m.end) for m in sorted(g.mentions, key=lambda m: m.start)],
         confidence=fuse([_attr_certainty(m) for m in g.mentions]),
-        **{f"{k}_confidence": max(m.score * m.attrs.get(f"{k}_score", 1.0) for m in g.mentions) for k in _UNSPEC},
+        **{f"{k}_confidence": max(m.score * m.attrs.get(f"{k}_score", 1.0) for m in g.mentions) for k in UNSPECIFIED},
     )
 
 

@@ -25,6 +25,7 @@ class Tolerance(BaseModel):
 class Window(BaseModel):
     model_config = ConfigDict(extra="forbid")
     cue_chars: int = 24
+    flow_chars: int = 24
     parts_chars: int = 700
 
 
@@ -35,6 +36,7 @@ class Settings(BaseModel):
     stage_cues: dict[str, list[str]] = Field(default_factory=dict)
     context: dict[str, list[str]] = Field(default_factory=dict)
     flow_cues: dict[str, list[str]] = Field(default_factory=dict)
+    flow_after: dict[str, list[str]] = Field(default_factory=dict, description="flow words right after an amount")
     item_cues: dict[str, list[str]] = Field(default_factory=dict)
     rate_cues: dict[str, list[str]] = Field(default_factory=dict)
     doc_kind: dict[str, list[str]] = Field(default_factory=dict)

@@ -98,3 +98,27 @@ def test_refitted_models_never_see_the_held_out_documents(real_documents):
     sample = [data.sections.X[i] for i in range(len(data.sections.y)) if data.sections.groups[i] in held][:20]
     on_kept = sections_eval.fit(data.sections, data.sections_config, train=keep)
     np.testing.assert_allclose(sections.predict_proba(sample), on_kept.predict_proba(sample), atol=1e-6)
+
+
+def test_a_map_fitted_on_other_features_is_refused_with_the_fix():
+    from pipeline.errors import ModelError
+
+    x, y, _ = _observations(200, seed=3, skew=1.0)
+    cal = LogisticCalibrator(names=("fused", "high", "low"), c=1.0).fit(np.hstack([x, x, x]), y)
+    with pytest.raises(ModelError, match="evaluate calibration --fit"):
+        LogisticCalibrator.from_dict({**cal.to_dict(), "names": ["fused"]}).predict(x[:3])
+
+
+def test_held_out_ece_is_the_mean_over_fold_assignments():
+    from pipeline.normalize.calibrate import Observations, cross_validate
+
+    x, y, g = _observations(400, seed=4, skew=2.0)
+    obs = Observations()
+    for doc, raw, ok in zip(g, x[:, 0], y):
+        obs.add("sections", doc, raw, ok)
+    one = cross_validate(obs, repeats=1)["sections"]
+    many = cross_validate(obs, repeats=4)["sections"]
+    eces = [ece(h, many["correct"]) for h in many["repeats"]]
+    assert len(eces) == 4 and len(set(eces)) > 1  # the assignments differ
+    assert many["ece"] == pytest.approx(np.mean(eces)) and many["ece_worst"] == max(eces)
+    assert many["ece_first"] == one["ece"]  # the first assignment is the one every earlier figure used

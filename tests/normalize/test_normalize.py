@@ -204,3 +204,35 @@ def test_stage_words_and_the_part_of_the_document(tmp_path):
     # a cue word right before the amount decides; 应执行数 is the full-year (adjusted) budget;
     # amounts with no cue under an 实施情况 heading were spent
     assert stage == {125000: "budget_initial", 132000: "budget_adjusted", 23000: "actual", 41000: "actual"}
+
+
+def test_items_and_flows_named_by_the_words_around_an_amount(tmp_path):
+    doc = _doc(tmp_path, (
+        "2031年度一般公共预算财政拨款支出56.70万元，主要用于以下方面：城乡社区支出40.20万元，卫生健康支出16.50万元。\n"
+        "2031年度基本支出30.00万元，其中：工资福利支出21.00万元；商品和服务支出9.00万元。\n"
+        "2031年市财政下达我局城市绿化专项资金88.00万元。其中,苗木采购12.00万元,养护管理76.00万元。\n"
+        "我局从结余资金中分配14.00万元用于支持社区公园建设。\n"
+    ))  # fmt: skip
+    read = {a.value_yuan: (a.flow, a.item) for a in doc.amounts}
+    # a functional class is a named part, not the total; the economic classes of 基本支出 are its parts
+    assert read[402000][1] == read[165000][1] == "other"
+    assert read[210000][1] == "personnel" and read[90000][1] == "public"
+    # the parts listed after a total (其中, across the full stop) share its flow
+    assert read[880000][0] == read[120000][0] == read[760000][0] == "income"
+    # the words after an amount say where it goes
+    assert read[140000][0] == "expenditure"
+
+
+def test_the_items_of_a_functional_class_against_its_total(tmp_path):
+    text = (
+        "2031年度一般公共预算财政拨款支出88.80万元，主要用于以下方面：城乡社区支出70.30万元，占79.17%；卫生健康支出18.50万元，占20.83%。\n"
+        "1.城乡社区（类）城乡社区管理事务（款）行政运行（项）：2031年支出决算为50.10万元，完成预算100%。\n"
+        "2.城乡社区（类）城乡社区管理事务（款）其他城乡社区管理事务支出（项）：2031年支出决算为20.10万元，完成预算100%。\n"
+        "3.卫生健康支出（类）行政事业单位医疗（款）行政单位医疗（项）：2031年支出决算为18.50万元，完成预算100%。\n"
+    )
+    flags = [f for f in _doc(tmp_path, text).flags if "（类）" in f.message]
+    # 50.10 + 20.10 = 70.20 against 70.30; the one 项 of 卫生健康 adds up
+    assert len(flags) == 1 and "城乡社区" in flags[0].message and "70.30万元" in flags[0].message
+    assert flags[0].severity == "warning"
+    consistent = text.replace("20.10万元", "20.20万元")
+    assert not [f for f in _doc(tmp_path, consistent, "ok.txt").flags if "（类）" in f.message]
