@@ -60,7 +60,7 @@ def our_reading(doc: Document, labeled: list | None = None) -> dict[tuple[int, i
         from pipeline.normalize.settings import load_settings
 
         default = "budget_initial" if doc.doc_kind == "target_table" else None
-        labeled = label_amounts(doc, load_settings(), default_stage=default)
+        labeled = label_amounts(doc, load_settings(), default_stage=default, kind=doc.doc_kind)
     return {(a.start, a.end): (a.stage, a.flow, a.schema_item) for a in labeled}
 
 

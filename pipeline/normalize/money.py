@@ -152,6 +152,7 @@ def _in_actual_context(text: str, pos: int, settings: Settings) -> bool:
     return any(w in head for w in actual) and not any(w in head for w in other[1:])
 
 
+PROJECT_FUNDS = "project_funds"  # the [item_cues] group whose item depends on the kind of report
 _PARTS_AFTER = re.compile(r"^[。；;，,\s]*其中")
 
 # what may stand between a stage cue and its amount without weakening it: a bracketed note,
@@ -159,9 +160,13 @@ _PARTS_AFTER = re.compile(r"^[。；;，,\s]*其中")
 _LINK_WORDS = re.compile(r"[（(][^）)]*[）)]|收入|支出|总额|金额|[、为是:：\s]")
 
 
-def label_amounts(doc: Document, settings: Settings, *, default_stage: str | None = None) -> list[LabeledAmount]:
+def label_amounts(
+    doc: Document, settings: Settings, *, default_stage: str | None = None, kind: str | None = None
+) -> list[LabeledAmount]:
     """Every amount of money in yuan the grammar finds, labelled from the words before it.
 
+    `kind`: the document's kind; a project's own funds (专项资金, 该项目 …) are the whole (`total`)
+    of a project report and `project` money in any other report.
     `default_stage`: the stage of amounts with no cue of their own and no 决算 context (a
     绩效目标表 states budgets).
     """
@@ -203,6 +208,8 @@ def label_amounts(doc: Document, settings: Settings, *, default_stage: str | Non
             after = text[q.end : q.end + 8].lstrip(" \t,，")
             flow = next((k for k, words in settings.flow_after.items() if after.startswith(tuple(words))), None)
         item, item_word = _nearest(window, settings.item_cues)
+        if item == PROJECT_FUNDS:
+            item = "total" if kind == "project_self_eval" else "project"
         a.cues = sum(x is not None for x in (stage, flow, item))
         between = text[prev.end : q.start] if prev is not None else ""
         # the parts listed after a total (…1883.00万元。其中,公共数字文化建设47.00万元) share its flow and stage

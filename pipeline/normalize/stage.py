@@ -56,7 +56,7 @@ class NormalizeStage(Stage):
 def normalize(doc: Document, *, settings=None, calibrators: CalibrationSet | None = None) -> Document:
     settings = settings or load_settings()
     kind, kind_fact = doc_facts.doc_kind(doc, settings)
-    labeled = label_amounts(doc, settings, default_stage="budget_initial" if kind == "target_table" else None)
+    labeled = label_amounts(doc, settings, default_stage="budget_initial" if kind == "target_table" else None, kind=kind)
     extracted = [m for m in doc.mentions if m.label == "MONEY" and not is_rate_or_bound(doc.text, m.start, m.end)]
     money = fill_unspecified(extracted, [amount_mention(a) for a in labeled])
     doc.amounts = reconcile_amounts(money)

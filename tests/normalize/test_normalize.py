@@ -236,3 +236,12 @@ def test_the_items_of_a_functional_class_against_its_total(tmp_path):
     assert flags[0].severity == "warning"
     consistent = text.replace("20.10万元", "20.20万元")
     assert not [f for f in _doc(tmp_path, consistent, "ok.txt").flags if "（类）" in f.message]
+
+
+def test_a_projects_own_funds_are_the_whole_of_a_project_report(tmp_path):
+    body = "一、项目概况\n2031年该项目预算安排36.00万元，实际支出35.10万元。\n"
+    unit = _doc(tmp_path, "某县档案馆2031年度部门整体支出绩效自评报告\n" + body, "unit.txt")
+    project = _doc(tmp_path, "某县档案馆2031年度档案数字化项目支出绩效自评报告\n" + body, "project.txt")
+    assert unit.doc_kind == "overall_self_eval" and project.doc_kind == "project_self_eval"
+    assert {a.item for a in unit.amounts if a.value_yuan == 360000} == {"project"}
+    assert {a.item for a in project.amounts if a.value_yuan == 360000} == {"total"}
