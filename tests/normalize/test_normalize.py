@@ -211,7 +211,9 @@ def test_items_and_flows_named_by_the_words_around_an_amount(tmp_path):
         "2031年度一般公共预算财政拨款支出56.70万元，主要用于以下方面：城乡社区支出40.20万元，卫生健康支出16.50万元。\n"
         "2031年度基本支出30.00万元，其中：工资福利支出21.00万元；商品和服务支出9.00万元。\n"
         "2031年市财政下达我局城市绿化专项资金88.00万元。其中,苗木采购12.00万元,养护管理76.00万元。\n"
-        "我局从结余资金中分配14.00万元用于支持社区公园建设。\n"
+        "我局从结余资金中分配14.00万元用于支持社区公园建设，下发街道补助资金6.00万元。\n"
+        "资金来源：财政性资金33.30万元。\n"
+        "（三）公务接待费支出0.18万元，其中：国内接待费支出0.18万元。\n"
     ))  # fmt: skip
     read = {a.value_yuan: (a.flow, a.item) for a in doc.amounts}
     # a functional class is a named part, not the total; the economic classes of 基本支出 are its parts
@@ -219,8 +221,10 @@ def test_items_and_flows_named_by_the_words_around_an_amount(tmp_path):
     assert read[210000][1] == "personnel" and read[90000][1] == "public"
     # the parts listed after a total (其中, across the full stop) share its flow
     assert read[880000][0] == read[120000][0] == read[760000][0] == "income"
-    # the words after an amount say where it goes
-    assert read[140000][0] == "expenditure"
+    # the words after an amount say where it goes; money handed down is spent, a source is income
+    assert read[140000][0] == read[60000][0] == "expenditure" and read[333000][0] == "income"
+    # the parts of the “三公” items are “三公” money
+    assert {a.item for a in doc.amounts if a.value_yuan == 1800} == {"three_public"}
 
 
 def test_the_items_of_a_functional_class_against_its_total(tmp_path):
