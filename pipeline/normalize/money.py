@@ -152,6 +152,7 @@ def _in_actual_context(text: str, pos: int, settings: Settings) -> bool:
     return any(w in head for w in actual) and not any(w in head for w in other[1:])
 
 
+CHANGE_REACH = 24  # how far after an amount a change against another year is read as its change
 PROJECT_FUNDS = "project_funds"  # the [item_cues] group whose item depends on the kind of report
 _PARTS_AFTER = re.compile(r"^[。；;，,\s]*其中")
 
@@ -223,6 +224,10 @@ def label_amounts(
                 stage = prev.stage
             if flow is None and prev.flow != "unspecified" and not a.delta:
                 flow = prev.flow
+        if a.delta and prev is not None and not prev.delta and len(between) <= CHANGE_REACH:
+            # a change right after an amount (收入792.22万元。同比上年度增加189.25万元) is of that amount
+            item, item_word = (item, item_word) if item is not None else (prev.item, prev.item_text)
+            flow = flow or (prev.flow if prev.flow != "unspecified" else None)
         a.final_accounts = _in_actual_context(text, q.start, settings)
         if stage is None and not a.delta:
             stage = "actual" if a.final_accounts else default_stage

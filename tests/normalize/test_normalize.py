@@ -249,3 +249,9 @@ def test_a_projects_own_funds_are_the_whole_of_a_project_report(tmp_path):
     assert unit.doc_kind == "overall_self_eval" and project.doc_kind == "project_self_eval"
     assert {a.item for a in unit.amounts if a.value_yuan == 360000} == {"project"}
     assert {a.item for a in project.amounts if a.value_yuan == 360000} == {"total"}
+
+
+def test_a_change_against_last_year_is_a_change_of_the_amount_before_it(tmp_path):
+    doc = _doc(tmp_path, "2031年部门决算收支情况。\n1、收入合计92.20万元。同比上年度增加9.25万元,增加11.15%。\n")
+    change = next(a for a in doc.amounts if a.value_yuan == 92500)
+    assert (change.stage, change.flow, change.item) == ("unspecified", "income", "total")
