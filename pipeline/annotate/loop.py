@@ -116,10 +116,7 @@ def measure(*, folds: int = 5, config: Path | None = None, observations=None) ->
     _extract_figures(report, figures)
 
     obs = observations if observations is not None else calibrate.collect(config, folds=folds)[0]
-    for family, r in calibrate.cross_validate(obs, folds=folds).items():
-        figures[f"calibration/{family}/ece"] = float(r["ece"])
-        figures[f"calibration/{family}/accuracy"] = float(r["accuracy"])
-        figures[f"calibration/{family}/ece_if_perfect"] = float(r["ece_if_perfect"])
+    figures.update(calibrate.figures(calibrate.cross_validate(obs, folds=folds)))
     return figures
 
 

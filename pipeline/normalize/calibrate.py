@@ -193,6 +193,12 @@ def cross_validate(obs: Observations, *, folds: int = 5, repeats: int = 10) -> d
     return out
 
 
+def figures(results: dict[str, dict]) -> dict[str, float]:
+    """`cross_validate`'s results as the flat figures of the model cards (`calibration/<family>/…`)."""
+    keys = ("ece", "ece_worst", "accuracy", "ece_if_perfect")
+    return {f"calibration/{family}/{k}": float(r[k]) for family, r in results.items() for k in keys}
+
+
 def _summary(raw, helds: list, y, docs: list[str]) -> dict:
     eces = [ece(h, y) for h in helds]
     return {
@@ -238,9 +244,11 @@ def fit(obs: Observations) -> CalibrationSet:
 def diagrams(results: dict[str, dict], out_dir: Path) -> list[Path]:
     return [
         reliability_diagram(
-            r["held_out"], r["correct"], Path(out_dir) / f"reliability_{family}.png",
+            r["held_out"],
+            r["correct"],
+            Path(out_dir) / f"reliability_{family}.png",
             title=f"{family}, first of {len(r['repeats'])} fold assignments (mean ECE {r['ece']:.3f})",
-        )  # fmt: skip
+        )
         for family, r in results.items()
     ]
 
