@@ -18,6 +18,7 @@ from collections import Counter
 from pipeline.annotate.crossfit import cross_fitted
 from pipeline.annotate.format import ANNOTATIONS_DIR, load_all, project
 from pipeline.core import Pipeline
+from pipeline.normalize.calibrate import same_value
 from pipeline.normalize.confidence import AMOUNT_FIELDS
 from pipeline.normalize.stage import NormalizeStage
 
@@ -25,14 +26,10 @@ from pipeline.normalize.stage import NormalizeStage
 def attribute_errors(doc, ann) -> list[tuple[str, str, str, object]]:
     """(attribute, ours, gold, amount) for every attribute a gold MONEY mention of the same value,
     under the amount's evidence, contradicts (no such mention: the attribute is not judged)."""
-    gold = [(project(doc, e.start, e.end), e) for e in ann.entities if e.label == "MONEY"]
+    money = [(project(doc, e.start, e.end), e) for e in ann.entities if e.label == "MONEY"]
     out = []
     for a in doc.amounts:
-        same = [
-            e for (s, t), e in gold
-            if any(ev.start < t and s < ev.end for ev in a.evidence)
-            and abs(float(e.attrs.get("value_yuan", -1)) - a.value_yuan) < 0.5
-        ]  # fmt: skip
+        same = same_value(a, money)
         for f in AMOUNT_FIELDS if same else ():
             if not any(e.attrs.get(f) == getattr(a, f) for e in same):
                 out.append((f, getattr(a, f), same[0].attrs.get(f), a))

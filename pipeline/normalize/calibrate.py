@@ -36,6 +36,7 @@ from pipeline.normalize.confidence import (
     indicator_features,
     inner_cv,
     our_reading,
+    reading_of,
     reliability_diagram,
 )
 from pipeline.normalize.stage import NormalizeStage
@@ -71,6 +72,16 @@ def _same_value(ours, gold: dict | None) -> bool:
     return (gq or "*") in ("*", ours.qualitative)
 
 
+def same_value(a, money: list) -> list:
+    """The gold MONEY entities (of `money`: (projected span, entity) pairs) under the amount's
+    evidence with its value: the mentions its attributes are judged against."""
+    return [
+        e for s, e in money
+        if any(_overlaps((ev.start, ev.end), s) for ev in a.evidence)
+        and abs(float(e.attrs.get("value_yuan", -1)) - a.value_yuan) < 0.5
+    ]  # fmt: skip
+
+
 def score_document(doc: Document, ann, obs: Observations, name: str) -> None:
     gold = [(project(doc, e.start, e.end), e) for e in ann.entities]
     money = [(s, e) for s, e in gold if e.label == "MONEY"]
@@ -78,15 +89,12 @@ def score_document(doc: Document, ann, obs: Observations, name: str) -> None:
     # excerpts are still under-annotated: no gold there is no evidence of a wrong field)
     ours = our_reading(doc) if money else {}
     for a in doc.amounts if money else []:
-        same_value = [
-            e for s, e in money
-            if any(_overlaps((ev.start, ev.end), s) for ev in a.evidence)
-            and abs(float(e.attrs.get("value_yuan", -1)) - a.value_yuan) < 0.5
-        ]  # fmt: skip
+        same = same_value(a, money)
+        mine = reading_of(a, ours)
         for f, family in FIELD_FAMILY.items():  # an attribute is right when a gold mention of the value agrees
-            x = amount_field_features(doc, a, f, ours)
-            obs.add(family, name, x[0], any(e.attrs.get(f) == getattr(a, f) for e in same_value), x)
-        ok = any(all(e.attrs.get(f) == getattr(a, f) for f in AMOUNT_FIELDS) for e in same_value)
+            x = amount_field_features(a, f, mine)
+            obs.add(family, name, x[0], any(e.attrs.get(f) == getattr(a, f) for e in same), x)
+        ok = any(all(e.attrs.get(f) == getattr(a, f) for f in AMOUNT_FIELDS) for e in same)
         x = amount_features(a)
         obs.add("amounts", name, x[0], ok, x)
     by_id = {e.id: (s, e) for s, e in gold}

@@ -33,13 +33,16 @@ AMOUNT_FIELD_FEATURES = ("field", "field_unspecified", "ours_agree", "ours_disag
 AMOUNT_FEATURES = ("fields_product",)
 
 
-def amount_field_features(doc: Document, a, field: str, ours: dict | None = None) -> list[float]:
-    """`AMOUNT_FIELD_FEATURES` of one attribute of an Amount; `ours` is `our_reading(doc)`."""
-    ours = our_reading(doc) if ours is None else ours
+def reading_of(a, ours: dict) -> tuple[str, str, str] | None:
+    """Our cue-word reading (stage, flow, item) of the amount `a`, from `our_reading(doc)`."""
+    return next((v for (s, e), v in ours.items() if s < a.end and a.start < e), None)
+
+
+def amount_field_features(a, field: str, mine: tuple[str, str, str] | None) -> list[float]:
+    """`AMOUNT_FIELD_FEATURES` of one attribute of an Amount; `mine` is `reading_of(a, …)`."""
     value = getattr(a, field)
     unspecified = UNSPECIFIED[field]
     raw = getattr(a, f"{field}_confidence")
-    mine = next((v for (s, e), v in ours.items() if s < a.end and a.start < e), None)
     cue = mine[AMOUNT_FIELDS.index(field)] if mine else unspecified
     named = cue != unspecified
     return [raw if raw is not None else a.confidence, float(value == unspecified), float(named and cue == value),
@@ -297,9 +300,10 @@ class CalibrationSet:
         ours = our_reading(doc, labeled) if doc.amounts else {}
         for a in doc.amounts:
             joint = amount_features(a)  # from the raw attribute scores, before they are mapped
+            mine = reading_of(a, ours)
             for field, family in FIELD_FAMILY.items():
                 if family in self.calibrators:
-                    x = amount_field_features(doc, a, field, ours)
+                    x = amount_field_features(a, field, mine)
                     setattr(a, f"{field}_confidence", self._predict(family, x, x[0]))
             a.confidence = self._predict("amounts", joint, a.confidence)
         for ind in doc.indicators:

@@ -206,7 +206,7 @@ def check_funding_sources(doc: Document, amounts: list[LabeledAmount], settings:
     return [f for f in out if f]
 
 
-_ITEM_LINE = re.compile(r"\s*(?:\d{1,2}\s*[.．、]|[（(]\d{1,2}[）)])?\s*(?P<cls>[\u4e00-\u9fff]{2,14}?)(?:支出)?\s*[（(]类[）)]")
+_ITEM_LINE = re.compile(rf"(?:{_NUMBERED_LINE.pattern})?\s*(?P<cls>[\u4e00-\u9fff]{{2,14}}?)(?:支出)?\s*[（(]类[）)]")
 
 
 def check_class_totals(doc: Document, amounts: list[LabeledAmount], settings: Settings) -> list[Flag]:
@@ -215,13 +215,15 @@ def check_class_totals(doc: Document, amounts: list[LabeledAmount], settings: Se
     text = doc.text
     lines: dict[str, list[LabeledAmount]] = {}
     on_lines: set[int] = set()
+    line_starts: set[int] = set()  # only the first amount of a line is its 项's amount
     for a in amounts:
         start = text.rfind("\n", 0, a.start) + 1
         m = _ITEM_LINE.match(text, start, a.start)
         if not m or a.delta or a.share is not None or "（项）" not in text[start : a.start] and "(项)" not in text[start : a.start]:
             continue
-        if any(b.start in on_lines and text.rfind("\n", 0, b.start) + 1 == start for b in amounts):
-            continue  # only the first amount of a line is its 项's amount
+        if start in line_starts:
+            continue
+        line_starts.add(start)
         lines.setdefault(m.group("cls"), []).append(a)
         on_lines.add(a.start)
     out = []

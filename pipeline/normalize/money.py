@@ -126,6 +126,11 @@ def _nearest(window: str, groups: dict[str, list[str]]) -> tuple[str | None, str
     return (best[2], best[3]) if best else (None, None)
 
 
+def _cue_window(text: str, start: int, end: int) -> str:
+    """The text the cue words of an amount are looked for in: one line, fund kinds masked."""
+    return _mask_funds(text[start:end].replace("\n", ""))
+
+
 def _mask_funds(window: str) -> str:
     for w in FUND_WORDS:
         window = window.replace(w, "＿" * len(w))
@@ -186,8 +191,7 @@ def label_amounts(
             prev_end = q.end
             continue
         sent_start = sentence_start(text, q.start)
-        w_start = max(sent_start, prev_end, q.start - settings.window.cue_chars)
-        window = _mask_funds(text[w_start : q.start].replace("\n", ""))
+        window = _cue_window(text, max(sent_start, prev_end, q.start - settings.window.cue_chars), q.start)
         a = LabeledAmount(
             start=q.start,
             end=q.end,
@@ -200,8 +204,8 @@ def label_amounts(
         stage, stage_word = _nearest(window, settings.stage_cues)
         if stage_word is not None:
             a.stage_gap = len(_LINK_WORDS.sub("", window[window.rfind(stage_word) + len(stage_word) :]))
-        flow_window = _mask_funds(text[max(sent_start, prev_end, q.start - settings.window.flow_chars) : q.start])
-        flow, _ = _nearest(flow_window.replace("\n", ""), settings.flow_cues)
+        flow_window = _cue_window(text, max(sent_start, prev_end, q.start - settings.window.flow_chars), q.start)
+        flow, _ = _nearest(flow_window, settings.flow_cues)
         for key in ("both",):
             if any(w in window for w in settings.flow_cues.get(key, [])):
                 flow = key
