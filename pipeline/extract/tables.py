@@ -19,6 +19,7 @@ to the header at the offset where their cells fit the columns best.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import tomllib
@@ -276,8 +277,7 @@ def _align(row: list[Cell], header: HeaderMap) -> dict[str, Cell]:
 
 def _money_item(text: str, cfg: _Config) -> str | None:
     s = normalize_header(text)
-    if s.startswith("其中"):
-        s = s[2:]
+    s = s.removeprefix("其中")
     for prefix, item in cfg.items:
         if s == prefix or (len(prefix) >= 3 and s.startswith(prefix)):
             return item
@@ -312,6 +312,14 @@ def _money_mention(
     )
 
 
+# How often a table reading's stage, flow and item are right, as measured on the annotated real
+# documents (2026-11-25, every table amount: a money column 27 of 27 right in all three; a row
+# label with a money cell 12 of 12 in stage and item, 8 of 12 in flow), shrunk towards 0.5 by
+# one right and one wrong reading: raw scores on the scale of the classifier's, for calibration.
+MONEY_COLUMN_CERTAINTY = (0.97, 0.97, 0.97)
+MONEY_LABEL_CERTAINTY = (0.93, 0.64, 0.93)
+
+
 def _read_money_row(row: list[Cell], header: HeaderMap, unit: str, unit_known: bool, out: TableReading) -> bool:
     cfg = _config()
     label_idx = next((i for i, c in enumerate(row) if not _is_empty(c.text) and _money_item(c.text, cfg)), None)
@@ -343,7 +351,7 @@ def _read_money_row(row: list[Cell], header: HeaderMap, unit: str, unit_known: b
         out.mentions.append(
             _money_mention(
                 cell, v, stage=stage, item=item, label=label, unit_known=unit_known,
-                attr_scores=(0.95, 0.8, 0.9), score=0.95 if explicit or unit_known else 0.7,
+                attr_scores=MONEY_COLUMN_CERTAINTY, score=0.97 if explicit or unit_known else 0.7,
             )
         )
         found = True
@@ -356,7 +364,7 @@ def _read_label_money(row: list[Cell], unit: str, unit_known: bool, out: TableRe
     """`年度资金总额： | 245` without a money header (绩效目标表): planned amounts, stage budget_initial."""
     cells = [c for c in row if not _is_empty(c.text)]
     found = False
-    for k, (label, cell) in enumerate(zip(cells, cells[1:], strict=False)):
+    for k, (label, cell) in enumerate(itertools.pairwise(cells)):
         following = cells[k + 2] if k + 2 < len(cells) else None
         if re.fullmatch(r"\s*[0-9]{1,2}\s*", cell.text) and following is not None and _number(following.text) is not None:
             continue  # 年度资金总额 | 1 | 52.8: the 1 numbers the row (行次)
@@ -372,7 +380,7 @@ def _read_label_money(row: list[Cell], unit: str, unit_known: bool, out: TableRe
         out.mentions.append(
             _money_mention(
                 cell, v, stage=stage, item=item, label=label, unit_known=unit_known,
-                attr_scores=(0.6, 0.7, 0.9), score=0.8 if unit_known or "元" in cell.text else 0.6,
+                attr_scores=MONEY_LABEL_CERTAINTY, score=0.9 if unit_known or "元" in cell.text else 0.6,
             )
         )
         found = True
@@ -562,9 +570,8 @@ def read_table(
             unit = header.money_unit or table_unit
             if _read_money_row(row, header, unit or cfg.default_money_unit, unit is not None, out):
                 continue
-        if header.is_indicator:
-            if not _read_total_score(row, header, out):
-                _read_indicator_row(row, header, carry, out, text)
+        if header.is_indicator and not _read_total_score(row, header, out):
+            _read_indicator_row(row, header, carry, out, text)
     return out
 
 
@@ -655,7 +662,7 @@ def label_number_lines(doc: Document, cfg: _Config, *, note_chars: int = 120) ->
     word of the label (预算数, 执行数) or 预算 in it; otherwise it is left to the classifier."""
     out: list[Mention] = []
     blocks = [b for b in doc.blocks if b.kind != "table"]
-    for label_block, block in zip(blocks, blocks[1:], strict=False):
+    for label_block, block in itertools.pairwise(blocks):
         value_text = doc.text[block.start : block.end]
         label = doc.text[label_block.start : label_block.end].strip()
         if not _LINE_NUMBER.match(value_text) or not label or block.start - label_block.end > 2 or _LINE_NUMBER.match(label):

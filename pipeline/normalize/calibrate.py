@@ -38,6 +38,7 @@ from pipeline.normalize.confidence import (
     our_reading,
     reading_of,
     reliability_diagram,
+    table_spans,
 )
 from pipeline.normalize.stage import NormalizeStage
 from pipeline.schema import Document
@@ -88,6 +89,7 @@ def score_document(doc: Document, ann, obs: Observations, name: str) -> None:
     # a family is judged only in documents whose gold annotates it at all (several corpus
     # excerpts are still under-annotated: no gold there is no evidence of a wrong field)
     ours = our_reading(doc) if money else {}
+    tables = table_spans(doc)
     for a in doc.amounts if money else []:
         same = same_value(a, money)
         mine = reading_of(a, ours)
@@ -95,7 +97,7 @@ def score_document(doc: Document, ann, obs: Observations, name: str) -> None:
             x = amount_field_features(a, f, mine)
             obs.add(family, name, x[0], any(e.attrs.get(f) == getattr(a, f) for e in same), x)
         ok = any(all(e.attrs.get(f) == getattr(a, f) for f in AMOUNT_FIELDS) for e in same)
-        x = amount_features(a)
+        x = amount_features(a, mine, tables)
         obs.add("amounts", name, x[0], ok, x)
     by_id = {e.id: (s, e) for s, e in gold}
     targets = {r.head: by_id.get(r.tail) for r in ann.relations if r.label == "target"}
@@ -228,13 +230,14 @@ def ece_if_perfect(confidences, *, draws: int = 1000, seed: int = 0) -> float:
 
 
 def _calibrator(family: str):
-    """Per family: a whole amount, Platt scaling of the product of its attributes' raw scores;
+    """Per family: a whole amount, a logistic map over `AMOUNT_FEATURES` (the product of its
+    attributes' raw scores as log-odds, cue-word agreements, whether a table gave it);
     an attribute of an amount and an indicator, the logistic map over the field's features that
     an inner document-level CV on the training documents prefers; the others, the identity,
     Platt or isotonic map of the fused score that it prefers (compare
     `benchmarks/normalize_calibration.py`)."""
     if family == "amounts":
-        return LogisticCalibrator(names=AMOUNT_FEATURES, c=10.0, logit=True)
+        return LogisticCalibrator(names=AMOUNT_FEATURES, c=1.0, logit=True)
     names = {"indicators": INDICATOR_FEATURES} | dict.fromkeys(FIELD_FAMILY.values(), AMOUNT_FIELD_FEATURES)
     return SelectedCalibrator(names=names.get(family, ("fused",)))
 

@@ -89,6 +89,7 @@ class LabeledAmount:
     cues: int = 0  # how many of stage/flow/item came from a cue
     final_accounts: bool = False  # under a heading (or title) that names 决算
     stage_gap: int | None = None  # characters between the amount's own stage cue and it
+    listed: bool = False  # a later amount of a list in one sentence, at the same stage: a part
 
     @property
     def schema_item(self) -> str:
@@ -158,9 +159,14 @@ def _in_actual_context(text: str, pos: int, settings: Settings) -> bool:
 
 
 CHANGE_REACH = 24  # how far after an amount a change against another year is read as its change
+SOURCE_REACH = 10  # how far before an amount its funding source (其中：中央资金) is read
+TARGET_TABLE_REACH = 20  # how far after an amount the 绩效目标表 it heads is read
+TARGET_TABLE_AFTER = re.compile(r"[^，。；,;\t\n]*?绩效目标")
 PROJECT_FUNDS = "project_funds"  # the [item_cues] group whose item depends on the kind of report
 _PARTS_AFTER = re.compile(r"^[。；;，,\s]*其中")
 
+# a bare flow word, only link words after it: not a part (其中…) and not a fund kind (masked ＿)
+_BARE_FLOW = re.compile(r"^(?!.*(?:其中|＿)).*(?:收入|支出)(?:[（(][^）)]*[）)]|[、为是:：\s]|收入|支出)*$")
 # what may stand between a stage cue and its amount without weakening it: a bracketed note,
 # the flow words and the copula (调整预算数（含上年结转）收入、支出为 3795.09 万元)
 _LINK_WORDS = re.compile(r"[（(][^）)]*[）)]|收入|支出|总额|金额|[、为是:：\s]")
@@ -220,6 +226,9 @@ def label_amounts(
         # the parts listed after a total (…1883.00万元。其中,公共数字文化建设47.00万元) share its flow and stage
         parts = prev is not None and bool(_PARTS_AFTER.match(between))
         same_sentence = prev is not None and (prev.end >= sent_start or parts) and not prev.delta
+        # a later amount of a list at the same stage (收到中央下达1372.7万元，自治区下达98.6万元) is a
+        # part, not the whole; one at another stage (预算数为1132万元，执行数为1132万元) is not listed
+        a.listed = same_sentence and not a.delta and (stage is None or stage == prev.stage)
         if same_sentence and "比" not in window:
             # the parts after a total (…合计X万元，其中：…) are not the total
             if item is None and prev.item not in ("other", "total") and "其中" not in between:
@@ -228,6 +237,21 @@ def label_amounts(
                 stage = prev.stage
             if flow is None and prev.flow != "unspecified" and not a.delta:
                 flow = prev.flow
+        # 其中区级资金122.51万元: a source of the unit's money (income, item other) where neither
+        # its own words nor the total it is a part of (支出2310.4万元，其中中央资金…) say otherwise
+        # (the label of a one-cell-per-line table row sits on the line above: no sentence bound here)
+        source_window = _cue_window(text, max(prev_end, q.start - SOURCE_REACH), q.start)
+        source, source_word = _nearest(source_window, settings.flow_sources)
+        flow = flow or source
+        if item is None and source_word is not None:
+            item, item_word = "other", source_word
+        # 2022年殡葬专项公用经费27万绩效目标表: the budget of a project that has its own target table
+        if TARGET_TABLE_AFTER.match(text[q.end : q.end + TARGET_TABLE_REACH]):
+            item, item_word = "project", None
+            if stage_word is None:
+                stage, a.stage_gap = "budget_initial", 0
+        if item is None and not same_sentence and not a.delta and _BARE_FLOW.search(window):
+            item = "total"  # 2、支出:799.12万元: a bare 收入 or 支出 before a sentence's first amount states the whole
         if a.delta and prev is not None and not prev.delta and len(between) <= CHANGE_REACH:
             # a change right after an amount (收入792.22万元。同比上年度增加189.25万元) is of that amount
             item, item_word = (item, item_word) if item is not None else (prev.item, prev.item_text)
@@ -268,6 +292,8 @@ def amount_mention(a: LabeledAmount) -> Mention:
         attrs["delta"] = True
     if a.final_accounts:
         attrs["final_accounts"] = True
+    if a.listed:
+        attrs["listed"] = True
     if a.stage_gap is not None:
         attrs["stage_gap"] = a.stage_gap
     return Mention(label="MONEY", start=a.start, end=a.end, text=a.raw, score=certainty, source="rules", attrs=attrs)

@@ -93,6 +93,8 @@ def _prefer_cues(m: Mention, ours: Mention) -> Mention:
             attrs.update({key: cue, f"{key}_score": p_cue})
             if key == "item":
                 attrs["item_text"] = ours.attrs.get("item_text") or attrs.get("item_text")
+        elif key == "item" and attrs.get("item") == "total" and ours.attrs.get("listed"):
+            attrs.update(item=cue, item_score=p_cue)  # a later amount of a list is a part, not the whole
         elif named:  # two readings agree (a cue reading that disagreed did not lower it: measured)
             attrs[f"{key}_score"] = 1 - (1 - attrs.get(f"{key}_score", 1.0)) * (1 - AGREE * p_cue)
     if attrs == m.attrs:

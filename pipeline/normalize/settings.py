@@ -37,6 +37,9 @@ class Settings(BaseModel):
     context: dict[str, list[str]] = Field(default_factory=dict)
     flow_cues: dict[str, list[str]] = Field(default_factory=dict)
     flow_after: dict[str, list[str]] = Field(default_factory=dict, description="flow words right after an amount")
+    flow_sources: dict[str, list[str]] = Field(
+        default_factory=dict, description="funding sources right before an amount that name no flow of their own"
+    )
     item_cues: dict[str, list[str]] = Field(default_factory=dict)
     rate_cues: dict[str, list[str]] = Field(default_factory=dict)
     doc_kind: dict[str, list[str]] = Field(default_factory=dict)

@@ -255,3 +255,38 @@ def test_a_change_against_last_year_is_a_change_of_the_amount_before_it(tmp_path
     doc = _doc(tmp_path, "2031年部门决算收支情况。\n1、收入合计92.20万元。同比上年度增加9.25万元,增加11.15%。\n")
     change = next(a for a in doc.amounts if a.value_yuan == 92500)
     assert (change.stage, change.flow, change.item) == ("unspecified", "income", "total")
+
+
+def test_funding_sources_parts_and_bare_totals(tmp_path):
+    doc = _doc(tmp_path, (
+        "一、部门收支情况\n"
+        "2031年度收入、支出为45.60万元。\n"
+        "2031年全年支出32.00万元，其中中央资金20.00万元，地方资金12.00万元。\n"
+        "资金投入情况：\n年度资金总额：\n50.00万元\n其中：省级资金\n30.00万元\n"
+    ))  # fmt: skip
+    read = {a.value_yuan: (a.flow, a.item, a.item_text) for a in doc.amounts}
+    # a bare 收入/支出 before the first amount of a sentence states the whole
+    assert read[456000][1] == read[320000][1] == "total"
+    # the sources of a total that names its side share that side; a source on its own is income
+    assert read[200000] == ("expenditure", "other", "中央资金") and read[120000][:2] == ("expenditure", "other")
+    assert read[300000] == ("income", "other", "省级资金")
+
+
+def test_a_budget_listed_with_its_target_table_is_a_projects_budget(tmp_path):
+    doc = _doc(tmp_path, (
+        "第二部分 项目绩效目标\n"
+        "1.2031年社区养老服务补助经费15万元绩效目标表3\n"
+        "2.2031年殡葬服务专项公用经费8万元绩效目标表4\n"
+    ))  # fmt: skip
+    read = {a.value_yuan: (a.stage, a.item) for a in doc.amounts}
+    # 公用经费 in a project's name does not make its budget 公用经费
+    assert read == {150000: ("budget_initial", "project"), 80000: ("budget_initial", "project")}
+
+
+def test_a_later_amount_of_a_list_at_the_same_stage_is_a_part(tmp_path):
+    from pipeline.normalize.money import label_amounts
+    from pipeline.normalize.settings import load_settings
+
+    doc = _doc(tmp_path, "2031年收到上级下达资金10.00万元，自治区下达3.00万元。\n2031年项目预算数为9.00万元，执行数为8.00万元。\n")
+    listed = {a.value_yuan: a.listed for a in label_amounts(doc, load_settings())}
+    assert listed == {100000: False, 30000: True, 90000: False, 80000: False}
