@@ -24,9 +24,10 @@ FIELD_FAMILY = {f: f"amount_{f}" for f in AMOUNT_FIELDS}
 FAMILIES = ("amounts", *FIELD_FAMILY.values(), "indicators", "sections", "facts")
 WEIGHTS_FILE = "calibration.json"
 
-# An attribute of an amount is judged by its own raw score, whether it is left unspecified, and
-# whether our cue-word reading of the same amount names the same value or another one.
-AMOUNT_FIELD_FEATURES = ("field", "field_unspecified", "ours_agree", "ours_disagree")
+# An attribute of an amount is judged by its own raw score, whether it is left unspecified,
+# whether our cue-word reading of the same amount names the same value or another one, and whether
+# it says `total` (the whole, against a project's or a part's money: the hardest item to judge).
+AMOUNT_FIELD_FEATURES = ("field", "field_unspecified", "ours_agree", "ours_disagree", "field_total")
 # A whole amount is right when all its attributes are: the product of their raw scores, how many of
 # its attributes our cue-word reading names alike and how many it names otherwise, and whether a
 # table column or row label gave it (table readings are right more often than their scores say).
@@ -48,7 +49,7 @@ def amount_field_features(a, field: str, mine: tuple[str, str, str] | None) -> l
     cue = mine[AMOUNT_FIELDS.index(field)] if mine else unspecified
     named = cue != unspecified
     return [raw if raw is not None else a.confidence, float(value == unspecified), float(named and cue == value),
-            float(named and cue != value)]  # fmt: skip
+            float(named and cue != value), float(value == "total")]  # fmt: skip
 
 
 def amount_features(a, mine: tuple[str, str, str] | None, tables: list[tuple[int, int]]) -> list[float]:

@@ -166,7 +166,7 @@ PROJECT_FUNDS = "project_funds"  # the [item_cues] group whose item depends on t
 _PARTS_AFTER = re.compile(r"^[。；;，,\s]*其中")
 
 # a bare flow word, only link words after it: not a part (其中…) and not a fund kind (masked ＿)
-_BARE_FLOW = re.compile(r"^(?!.*(?:其中|＿)).*(?:收入|支出)(?:[（(][^）)]*[）)]|[、为是:：\s]|收入|支出)*$")
+_BARE_FLOW = re.compile(r"^(?!.*(?:其中|＿)).*(?:收入|支出|收支)数?(?:[（(][^）)]*[）)]|[、均为是:：\s]|收入|支出)*$")
 # what may stand between a stage cue and its amount without weakening it: a bracketed note,
 # the flow words and the copula (调整预算数（含上年结转）收入、支出为 3795.09 万元)
 _LINK_WORDS = re.compile(r"[（(][^）)]*[）)]|收入|支出|总额|金额|[、为是:：\s]")
@@ -226,9 +226,11 @@ def label_amounts(
         # the parts listed after a total (…1883.00万元。其中,公共数字文化建设47.00万元) share its flow and stage
         parts = prev is not None and bool(_PARTS_AFTER.match(between))
         same_sentence = prev is not None and (prev.end >= sent_start or parts) and not prev.delta
-        # a later amount of a list at the same stage (收到中央下达1372.7万元，自治区下达98.6万元) is a
-        # part, not the whole; one at another stage (预算数为1132万元，执行数为1132万元) is not listed
-        a.listed = same_sentence and not a.delta and (stage is None or stage == prev.stage)
+        # a later amount of a list at the same stage (收到中央下达1372.7万元，自治区下达98.6万元), or one
+        # after 其中, is a part, not the whole; one at another stage (预算数为1132万元，执行数为1132万元) is not
+        a.listed = not a.delta and (
+            "其中" in window or same_sentence and (stage is None or prev.stage in ("unspecified", stage))
+        )
         if same_sentence and "比" not in window:
             # the parts after a total (…合计X万元，其中：…) are not the total
             if item is None and prev.item not in ("other", "total") and "其中" not in between:
@@ -243,8 +245,8 @@ def label_amounts(
         source_window = _cue_window(text, max(prev_end, q.start - SOURCE_REACH), q.start)
         source, source_word = _nearest(source_window, settings.flow_sources)
         flow = flow or source
-        if item is None and source_word is not None:
-            item, item_word = "other", source_word
+        if source_word is not None and (item is None or source_word.endswith(item_word)):
+            item, item_word = "other", source_word  # 中央财政专项资金 is a source, not the project's 专项资金
         # 2022年殡葬专项公用经费27万绩效目标表: the budget of a project that has its own target table
         if TARGET_TABLE_AFTER.match(text[q.end : q.end + TARGET_TABLE_REACH]):
             item, item_word = "project", None

@@ -60,6 +60,18 @@ def fill_unspecified(extracted: list[Mention], ours: list[Mention]) -> list[Ment
     return out
 
 
+def in_report_terms(mentions: list[Mention], kind: str) -> list[Mention]:
+    """A project report's money is its project's own: what a unit's report would call `project`
+    money is the whole (`total`) there (the annotation convention: no gold amount of a project
+    report is `project`)."""
+    if kind != "project_self_eval":
+        return mentions
+    return [
+        m.model_copy(update={"attrs": {**m.attrs, "item": "total"}}) if m.attrs.get("item") == "project" else m
+        for m in mentions
+    ]
+
+
 NEAR_CUE = 10  # a stage cue this close before the amount (年初预算总收入298.75万元) decides it
 UNSURE_STAGE = 0.65  # below this the classifier's stage yields to a cue word's
 AGREE = 0.5  # how much a cue reading that agrees with the classifier adds to its score (as in `fuse`)

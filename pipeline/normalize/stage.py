@@ -12,6 +12,7 @@ from pipeline.normalize.flags import find_flags
 from pipeline.normalize.money import amount_mention, is_rate_or_bound, label_amounts
 from pipeline.normalize.reconcile import (
     fill_unspecified,
+    in_report_terms,
     mentions_from_prose,
     mentions_from_relations,
     mentions_from_rows,
@@ -58,7 +59,7 @@ def normalize(doc: Document, *, settings=None, calibrators: CalibrationSet | Non
     kind, kind_fact = doc_facts.doc_kind(doc, settings)
     labeled = label_amounts(doc, settings, default_stage="budget_initial" if kind == "target_table" else None, kind=kind)
     extracted = [m for m in doc.mentions if m.label == "MONEY" and not is_rate_or_bound(doc.text, m.start, m.end)]
-    money = fill_unspecified(extracted, [amount_mention(a) for a in labeled])
+    money = in_report_terms(fill_unspecified(extracted, [amount_mention(a) for a in labeled]), kind)
     doc.amounts = reconcile_amounts(money)
 
     rows = indicator_rows(doc)

@@ -290,3 +290,13 @@ def test_a_later_amount_of_a_list_at_the_same_stage_is_a_part(tmp_path):
     doc = _doc(tmp_path, "2031年收到上级下达资金10.00万元，自治区下达3.00万元。\n2031年项目预算数为9.00万元，执行数为8.00万元。\n")
     listed = {a.value_yuan: a.listed for a in label_amounts(doc, load_settings())}
     assert listed == {100000: False, 30000: True, 90000: False, 80000: False}
+
+
+def test_a_project_reports_project_money_is_its_whole():
+    from pipeline.normalize.reconcile import in_report_terms
+    from pipeline.schema import Mention
+
+    m = Mention(label="MONEY", start=0, end=5, text="36万元", score=0.9, source="ner", attrs={"value_yuan": 360000, "item": "project"})
+    assert in_report_terms([m], "project_self_eval")[0].attrs["item"] == "total"
+    assert in_report_terms([m], "overall_self_eval")[0].attrs["item"] == "project"
+    assert m.attrs["item"] == "project"  # the mention itself is left as it was
