@@ -164,6 +164,7 @@ TARGET_TABLE_REACH = 20  # how far after an amount the 绩效目标表 it heads 
 TARGET_TABLE_AFTER = re.compile(r"[^，。；,;\t\n]*?绩效目标")
 PROJECT_FUNDS = "project_funds"  # the [item_cues] group whose item depends on the kind of report
 _PARTS_AFTER = re.compile(r"^[。；;，,\s]*其中")
+_YEAR_LEAD = re.compile(r"\s*(?:19|20)[0-9]{2}\s*年")
 
 # a bare flow word, only link words after it: not a part (其中…) and not a fund kind (masked ＿)
 _BARE_FLOW = re.compile(r"^(?!.*(?:其中|＿)).*(?:收入|支出|收支)数?(?:[（(][^）)]*[）)]|[、均为是:：\s]|收入|支出)*$")
@@ -225,7 +226,10 @@ def label_amounts(
         between = text[prev.end : q.start] if prev is not None else ""
         # the parts listed after a total (…1883.00万元。其中,公共数字文化建设47.00万元) share its flow and stage
         parts = prev is not None and bool(_PARTS_AFTER.match(between))
-        same_sentence = prev is not None and (prev.end >= sent_start or parts) and not prev.delta
+        # (a year right after the amount before, 其他资金859.6万元2023年支出…, starts a clause of its own)
+        same_sentence = (
+            prev is not None and (prev.end >= sent_start or parts) and not prev.delta and not _YEAR_LEAD.match(between)
+        )
         # a later amount of a list at the same stage (收到中央下达1372.7万元，自治区下达98.6万元), or one
         # after 其中, is a part, not the whole; one at another stage (预算数为1132万元，执行数为1132万元) is not
         a.listed = not a.delta and (
