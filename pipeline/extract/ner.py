@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from pipeline.core import Stage, register, resolve_path
-from pipeline.modelio import ModelMeta, library_versions, load_json, load_meta, now_iso, save_json, save_model_dir
 from pipeline.errors import Messages, ModelError
 from pipeline.extract.features import NER_LABELS
+from pipeline.modelio import ModelMeta, library_versions, load_json, load_meta, now_iso, save_json, save_model_dir
 from pipeline.schema import Document, Mention
 
 logger = logging.getLogger(__name__)
@@ -260,7 +260,7 @@ _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 
 
 _YEAR = re.compile(r"(?:19|20)\d{2}\s*年度?")
-_TABLE_LINE = re.compile(r"\||^\t", re.M)
+_TABLE_LINE = re.compile(r"\||^\t", re.MULTILINE)
 
 
 def _line_of(text: str, pos: int) -> str:
@@ -273,6 +273,11 @@ def _snap(s: int, e: int, spans: list[tuple[int, int]]) -> tuple[int, int]:
         if a < e and s < b:
             s, e = min(s, a), max(e, b)
     return s, e
+
+
+# How often an amount the grammar reads where the model saw none is money of that value: 8 of 9 on
+# the annotated real documents (2026-11-25), shrunk by one right and one wrong reading.
+GRAMMAR_MONEY_CERTAINTY = 0.82
 
 
 def to_mentions(
@@ -338,7 +343,7 @@ def to_mentions(
                 continue
             out.append(
                 Mention(
-                    label="MONEY", start=q.start, end=q.end, text=q.text, score=0.5, source="grammar",
+                    label="MONEY", start=q.start, end=q.end, text=q.text, score=GRAMMAR_MONEY_CERTAINTY, source="grammar",
                     attrs={"value_yuan": q.attrs["value_yuan"]},
                 )
             )

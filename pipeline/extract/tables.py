@@ -314,10 +314,13 @@ def _money_mention(
 
 # How often a table reading's stage, flow and item are right, as measured on the annotated real
 # documents (2026-11-25, every table amount: a money column 27 of 27 right in all three; a row
-# label with a money cell 12 of 12 in stage and item, 8 of 12 in flow), shrunk towards 0.5 by
-# one right and one wrong reading: raw scores on the scale of the classifier's, for calibration.
+# label with a money cell 12 of 12 in stage and item, 8 of 12 in flow; items named above their
+# cells 3 of 3; a label line over a value line 6 of 6 in stage, 4 of 6 in item), shrunk towards
+# 0.5 by one right and one wrong reading: raw scores on the scale of the classifier's.
 MONEY_COLUMN_CERTAINTY = (0.97, 0.97, 0.97)
 MONEY_LABEL_CERTAINTY = (0.93, 0.64, 0.93)
+ITEMS_ABOVE_CERTAINTY = (0.8, 0.8, 0.8)
+LABEL_LINE_CERTAINTY = {"stage": 0.88, "item": 0.63}
 
 
 def _read_money_row(row: list[Cell], header: HeaderMap, unit: str, unit_known: bool, out: TableReading) -> bool:
@@ -604,7 +607,7 @@ def _read_items_above(
             continue
         out.mentions.append(_money_mention(
             cell, v, stage=stage, item=_money_item(label.text, cfg) or "other", label=label,
-            unit_known=unit_known, attr_scores=(0.7, 0.6, 0.9), score=0.8 if unit_known else 0.6,
+            unit_known=unit_known, attr_scores=ITEMS_ABOVE_CERTAINTY, score=0.8 if unit_known else 0.6,
         ))  # fmt: skip
         found = True
     return found
@@ -683,9 +686,9 @@ def label_number_lines(doc: Document, cfg: _Config, *, note_chars: int = 120) ->
         start = block.start + (len(value_text) - len(value_text.lstrip()))
         cell = Cell(text=value_text.strip(), start=start, end=start + len(value_text.strip()), row=0, col=0)
         attrs = {"value_yuan": v.value, "value": v.model_dump(), "item": item or ("total" if "总额" in label else "other"),
-                 "item_text": _item_text(segment), "unit_source": "note" if note else "default", "item_score": 0.6}  # fmt: skip
+                 "item_text": _item_text(segment), "unit_source": "note" if note else "default", "item_score": LABEL_LINE_CERTAINTY["item"]}  # fmt: skip
         if stage is not None:
-            attrs.update(stage=stage, stage_score=0.7)
+            attrs.update(stage=stage, stage_score=LABEL_LINE_CERTAINTY["stage"])
         out.append(_mention("MONEY", cell, attrs, score=0.8 if note else 0.6))
     return out
 

@@ -86,9 +86,8 @@ class LabeledAmount:
     share: float | None = None  # the 占Y% written right after it
     share_span: tuple[int, int] | None = None
     share_decimals: int = 0
-    cues: int = 0  # how many of stage/flow/item came from a cue
+    cues: int = 0  # how many of stage/flow/item the words around it decide (not a default)
     final_accounts: bool = False  # under a heading (or title) that names 决算
-    stage_gap: int | None = None  # characters between the amount's own stage cue and it
     listed: bool = False  # a later amount of a list in one sentence, at the same stage: a part
 
     @property
@@ -168,9 +167,6 @@ _YEAR_LEAD = re.compile(r"\s*(?:19|20)[0-9]{2}\s*年")
 
 # a bare flow word, only link words after it: not a part (其中…) and not a fund kind (masked ＿)
 _BARE_FLOW = re.compile(r"^(?!.*(?:其中|＿)).*(?:收入|支出|收支)数?(?:[（(][^）)]*[）)]|[、均为是:：\s]|收入|支出)*$")
-# what may stand between a stage cue and its amount without weakening it: a bracketed note,
-# the flow words and the copula (调整预算数（含上年结转）收入、支出为 3795.09 万元)
-_LINK_WORDS = re.compile(r"[（(][^）)]*[）)]|收入|支出|总额|金额|[、为是:：\s]")
 
 
 def label_amounts(
@@ -209,8 +205,6 @@ def label_amounts(
             delta=bool(DELTA_BEFORE.search(text[max(0, q.start - 6) : q.start])),
         )
         stage, stage_word = _nearest(window, settings.stage_cues)
-        if stage_word is not None:
-            a.stage_gap = len(_LINK_WORDS.sub("", window[window.rfind(stage_word) + len(stage_word) :]))
         flow_window = _cue_window(text, max(sent_start, prev_end, q.start - settings.window.flow_chars), q.start)
         flow, _ = _nearest(flow_window, settings.flow_cues)
         for key in ("both",):
@@ -222,7 +216,6 @@ def label_amounts(
         item, item_word = _nearest(window, settings.item_cues)
         if item == PROJECT_FUNDS:
             item = "total" if kind == "project_self_eval" else "project"
-        a.cues = sum(x is not None for x in (stage, flow, item))
         between = text[prev.end : q.start] if prev is not None else ""
         # the parts listed after a total (…1883.00万元。其中,公共数字文化建设47.00万元) share its flow and stage
         parts = prev is not None and bool(_PARTS_AFTER.match(between))
@@ -255,13 +248,14 @@ def label_amounts(
         if TARGET_TABLE_AFTER.match(text[q.end : q.end + TARGET_TABLE_REACH]):
             item, item_word = "project", None
             if stage_word is None:
-                stage, a.stage_gap = "budget_initial", 0
+                stage = "budget_initial"
         if item is None and not same_sentence and not a.delta and _BARE_FLOW.search(window):
             item = "total"  # 2、支出:799.12万元: a bare 收入 or 支出 before a sentence's first amount states the whole
         if a.delta and prev is not None and not prev.delta and len(between) <= CHANGE_REACH:
             # a change right after an amount (收入792.22万元。同比上年度增加189.25万元) is of that amount
             item, item_word = (item, item_word) if item is not None else (prev.item, prev.item_text)
             flow = flow or (prev.flow if prev.flow != "unspecified" else None)
+        a.cues = sum(x is not None for x in (stage, flow, item))  # the words said it, not a default
         a.final_accounts = _in_actual_context(text, q.start, settings)
         if stage is None and not a.delta:
             stage = "actual" if a.final_accounts else default_stage
@@ -300,8 +294,6 @@ def amount_mention(a: LabeledAmount) -> Mention:
         attrs["final_accounts"] = True
     if a.listed:
         attrs["listed"] = True
-    if a.stage_gap is not None:
-        attrs["stage_gap"] = a.stage_gap
     return Mention(label="MONEY", start=a.start, end=a.end, text=a.raw, score=certainty, source="rules", attrs=attrs)
 
 

@@ -159,13 +159,16 @@ def test_extractor_mentions_keep_their_attributes_and_gain_ours():
     ner = Mention(label="MONEY", start=10, end=18, text="12.30万元", score=0.9, source="ner",
                   attrs={"value_yuan": 123000.0, "stage": "actual", "flow": "unspecified", "item": "other"})  # fmt: skip
     ours = Mention(label="MONEY", start=10, end=18, text="12.30万元", score=0.7, source="rules",
-                   attrs={"value_yuan": 123000.0, "stage": "budget_initial", "flow": "expenditure", "item": "basic"})  # fmt: skip
-    alone = ours.model_copy(update={"start": 40, "end": 48})
+                   attrs={"value_yuan": 123000.0, "stage": "unspecified", "flow": "expenditure", "item": "basic"})  # fmt: skip
+    alone = ours.model_copy(update={"start": 40, "end": 48, "attrs": {**ours.attrs, "stage": "budget_initial"}})
     merged = fill_unspecified([ner], [ours, alone])
-    assert merged[0].attrs["stage"] == "actual"  # the extractor's reading stands
+    assert merged[0].attrs["stage"] == "actual"  # where our reading names no stage, the extractor's stands
     assert merged[0].attrs["flow"] == "expenditure" and merged[0].attrs["item"] == "basic"
     amounts = reconcile_amounts(merged)
     assert len(amounts) == 2 and {a.stage for a in amounts} == {"actual", "budget_initial"}
+    # where it names one the extractor does not (a cue word, a 决算 heading), the reading decides
+    named = fill_unspecified([ner], [alone.model_copy(update={"start": 10, "end": 18})])
+    assert named[0].attrs["stage"] == "budget_initial"
 
 
 def test_a_total_row_is_not_an_indicator():
