@@ -506,12 +506,14 @@ def evaluate_calibration(
     results = calibrate.cross_validate(obs, folds=folds, repeats=repeats)
     table = Table(title=f"calibration ({len(names)} annotated documents, {folds}-fold by document, {repeats} assignments)")
     table.add_column("family", no_wrap=True)
-    for col in ("fields", "documents", "accuracy", "ECE raw", "ECE held-out", "worst", "ECE if perfect"):
+    for col in ("fields", "documents", "accuracy", "ECE raw", "ECE held-out", "worst", "ECE if perfect", "floor"):
         table.add_column(col, justify="right")
     for family, r in results.items():
+        floor = calibrate.ECE_FLOORS.get(family)
+        verdict = "" if floor is None else f"{floor} " + ("[green]ok[/green]" if r["ece"] <= floor else "[red]above[/red]")
         table.add_row(
-            family, str(r["n"]), str(r["documents"]), f"{r['accuracy']:.3f}", f"{r['ece_raw']:.3f}", f"{r['ece']:.3f}",
-            f"{r['ece_worst']:.3f}", f"{r['ece_if_perfect']:.3f}",
+            family, str(r["n"]), str(r["documents"]), f"{r['accuracy']:.3f}", f"{r['ece_raw']:.3f}", f"{r['ece']:.4f}",
+            f"{r['ece_worst']:.3f}", f"{r['ece_if_perfect']:.3f}", verdict,
         )  # fmt: skip
     console.print(table)
     console.print(
