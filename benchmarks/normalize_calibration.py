@@ -16,15 +16,7 @@ import copy
 import numpy as np
 
 from pipeline.normalize.calibrate import _calibrator, collect, fold_assignment
-from pipeline.normalize.confidence import (
-    IdentityCalibrator,
-    IsotonicCalibrator,
-    LogisticCalibrator,
-    SelectedCalibrator,
-    brier,
-    ece,
-    inner_cv,
-)
+from pipeline.normalize.confidence import SelectedCalibrator, brier, ece, fused_score_maps, inner_cv
 
 
 def cv(rows, make, inputs, *, assignments: int = 10, folds: int = 5) -> tuple[float, float, float]:
@@ -42,13 +34,8 @@ def cv(rows, make, inputs, *, assignments: int = 10, folds: int = 5) -> tuple[fl
 
 def candidates(family: str) -> dict[str, object]:
     """The one-feature maps of every family, and the logistic maps its selection chooses among."""
-    out = {
-        "identity": IdentityCalibrator(),
-        "platt": LogisticCalibrator(names=("fused",), c=10.0, logit=True),
-        "isotonic": IsotonicCalibrator(),
-    }
     used = _calibrator(family)
-    return out | (used.candidates() if isinstance(used, SelectedCalibrator) else {})
+    return fused_score_maps() | (used.candidates() if isinstance(used, SelectedCalibrator) else {})
 
 
 def main() -> None:

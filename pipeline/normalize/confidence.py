@@ -253,6 +253,15 @@ def brier(p, y) -> float:
     return float(np.mean((np.asarray(p, dtype=float) - np.asarray(y, dtype=float)) ** 2)) if len(y) else 0.0
 
 
+def fused_score_maps() -> dict[str, object]:
+    """The one-feature maps of the fused score: as it is, Platt-scaled, isotonic."""
+    return {
+        "identity": IdentityCalibrator(),
+        "platt": LogisticCalibrator(names=("fused",), c=10.0, logit=True),
+        "isotonic": IsotonicCalibrator(),
+    }
+
+
 class SelectedCalibrator:
     """The candidate (identity, Platt, isotonic, a logistic over features) with the best Brier score
     on an inner document-level CV of the training data: with few documents a richer map often
@@ -262,17 +271,12 @@ class SelectedCalibrator:
         self.names = names
 
     def candidates(self) -> dict[str, object]:
-        out = {
-            "identity": IdentityCalibrator(),
-            "platt": LogisticCalibrator(names=("fused",), c=10.0, logit=True),
-            "isotonic": IsotonicCalibrator(),
-        }
         if len(self.names) > 1:
             # with features, only their logistic maps: on a few training documents the inner CV
             # often preferred the fused score alone by a hair of Brier, and calibrated worse on
             # new documents (benchmarks/normalize_calibration.py)
             return {f"features_c{c}": LogisticCalibrator(names=self.names, c=c) for c in (0.1, 0.3, 1.0)}
-        return out
+        return fused_score_maps()
 
     def fit(self, features, correct, groups=None) -> SelectedCalibrator:
         import copy
@@ -346,8 +350,9 @@ class CalibrationSet:
             description="Calibrated confidence of the normalizer's fields, one map per field family fitted on "
             "cross-fitted readings of the annotated real documents: a whole amount, a logistic map over the product "
             "of its attributes' raw scores, its cue-word agreements and whether a table gave it; each attribute of an "
-            "amount and each indicator, a logistic map over the field's features; sections and facts, the identity, Platt or isotonic map of the fused score. ECE "
-            "measured by document-level cross-validation, averaged over 10 fold assignments.",
+            "amount and each indicator, a logistic map over the field's features; sections and facts, the identity, "
+            "Platt or isotonic map of the fused score. ECE measured by document-level cross-validation, averaged over "
+            "10 fold assignments.",
             libraries=library_versions(["scikit-learn", "numpy"]),
             labels=sorted(self.calibrators),
             config={

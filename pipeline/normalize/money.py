@@ -226,7 +226,7 @@ def label_amounts(
         # a later amount of a list at the same stage (收到中央下达1372.7万元，自治区下达98.6万元), or one
         # after 其中, is a part, not the whole; one at another stage (预算数为1132万元，执行数为1132万元) is not
         a.listed = not a.delta and (
-            "其中" in window or same_sentence and (stage is None or prev.stage in ("unspecified", stage))
+            "其中" in window or (same_sentence and (stage is None or prev.stage in ("unspecified", stage)))
         )
         if same_sentence and "比" not in window:
             # the parts after a total (…合计X万元，其中：…) are not the total
